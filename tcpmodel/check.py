@@ -1,0 +1,214 @@
+"""Check files: a variant, model parameters, application scripts and properties, built into a model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+
+from . import expr as E
+from . import params as P
+from .errors import InputError, did_you_mean
+from .props import PropertyDef, Property, compile_property, system_scope
+from .spec import EndpointSpec, Src, load_variant, parse_text, specs_dir
+from .system import ScriptStep, System
+from .tomlfile import TomlFile, check_keys, load_toml
+
+CHECK_KEYS = {"description", "variant", "params", "scripts", "define", "properties", "property"}
+PROPERTY_KEYS = {"name", "formula", "doc", "fairness"}
+
+
+def checks_dir() -> Path:
+    return specs_dir() / "checks"
+
+
+def list_checks() -> list[str]:
+    return sorted(p.stem for p in checks_dir().glob("*.toml"))
+
+
+def resolve_check(name_or_path: str) -> Path:
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or "/" in name_or_path:
+        return p
+    cand = checks_dir() / f"{name_or_path}.toml"
+    if not cand.exists():
+        raise InputError(f"unknown check '{name_or_path}'",
+                         fix=did_you_mean(name_or_path, list_checks()) + " (or give a path)")
+    return cand
+
+
+@dataclass
+class Check:
+    """A loaded check: everything needed to build the model, plus where it came from."""
+    name: str
+    path: str
+    description: str
+    spec: EndpointSpec
+    params: dict
+    scripts_raw: dict
+    defines: dict
+    property_defs: list
+    overrides: dict = field(default_factory=dict)
+
+    @property
+    def variant(self) -> str:
+        return self.spec.name
+
+
+@dataclass
+class Model:
+    """A check built for the engines: the transition system and its compiled properties."""
+    check: Check
+    system: System
+    properties: list   # list[Property]
+
+
+def load_library() -> tuple[dict, dict, TomlFile]:
+    """The shared property library: (defines, property defs by name, file)."""
+    tf = load_toml(specs_dir() / "properties.toml")
+    check_keys(tf.data, {"define", "property"}, file=tf.path, where="top level")
+    defines = {k: parse_text(v, Src(tf.path, tf.key_line(k), "[define]"), k)
+               for k, v in tf.data.get("define", {}).items()}
+    props = {}
+    for i, raw in enumerate(tf.data.get("property", [])):
+        pd = _property_def(raw, tf, i)
+        props[pd.name] = pd
+    return defines, props, tf
+
+
+def _property_def(raw: dict, tf: TomlFile, i: int) -> PropertyDef:
+    line = tf.table_line("property", i)
+    name = raw.get("name")
+    src = Src(tf.path, line, f"property '{name}'" if isinstance(name, str) else f"property #{i + 1}")
+    check_keys(raw, PROPERTY_KEYS, file=tf.path, where=src.where())
+    if not isinstance(name, str) or not name:
+        raise src.error("a property needs a name", "name", 'name = "my_invariant"')
+    if "formula" not in raw:
+        raise src.error("a property needs a formula", "formula",
+                        'formula = "always (a.state != \'CLOSING\')"')
+    fair = raw.get("fairness", [])
+    if isinstance(fair, str):
+        fair = [fair]
+    return PropertyDef(name, raw["formula"], str(raw.get("doc", "")), src, tuple(fair))
+
+
+def load_check(name_or_path: str, *, overrides: dict | None = None,
+               variant: str | None = None) -> Check:
+    """Read a check file; ``overrides`` are ``--set`` values, ``variant`` replaces the file's."""
+    path = resolve_check(name_or_path)
+    tf = load_toml(path)
+    d = tf.data
+    check_keys(d, CHECK_KEYS, file=tf.path, where="top level")
+    vname = variant or d.get("variant", "rfc9293")
+    try:
+        spec = load_variant(vname)
+    except InputError as e:
+        if e.file is None:
+            where = "--variant" if variant else f"{tf.key_line('variant') or 1}: variant"
+            raise e.located(file=None if variant else tf.path, where=where) from None
+        raise
+    raw_params = d.get("params", {})
+    if not isinstance(raw_params, dict):
+        raise InputError("[params] must be a table", file=tf.path, fix="[params] then key = value")
+
+    def where_of(k):
+        if overrides and k in overrides:
+            return "--set"
+        line = tf.key_line(k)
+        return f"{line}: [params] {k}" if line else "[params]"
+
+    for k, v in (overrides or {}).items():
+        P.coerce(k, v, where=f"--set {k}")  # reported against the command line, not the file
+    merged = dict(raw_params)
+    merged.update(overrides or {})
+    params = P.resolve(merged, file=tf.path, where_of=where_of)
+    scripts = d.get("scripts", {})
+    if not isinstance(scripts, dict):
+        raise InputError("[scripts] must be a table with keys a and b", file=tf.path)
+    check_keys(scripts, {"a", "b"}, file=tf.path, where="[scripts]")
+    lib_defines, lib_props, _ = load_library()
+    defines = dict(lib_defines)
+    for k, v in d.get("define", {}).items():
+        defines[k] = parse_text(v, Src(tf.path, tf.key_line(k), "[define]"), k)
+    wanted = d.get("properties", [])
+    if isinstance(wanted, str):
+        wanted = [wanted]
+    defs = []
+    for n in wanted:
+        if n not in lib_props:
+            raise InputError(f"unknown property '{n}'", file=tf.path,
+                             where=f"{tf.key_line('properties')}: properties",
+                             fix=did_you_mean(n, lib_props) + " (or define it in [[property]])")
+        defs.append(lib_props[n])
+    for i, raw in enumerate(d.get("property", [])):
+        defs.append(_property_def(raw, tf, i))
+    names = [p.name for p in defs]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise InputError(f"property '{sorted(dup)[0]}' is listed twice", file=tf.path,
+                         fix="give check-local properties their own names")
+    return Check(path.stem, tf.path, str(d.get("description", "")), spec, params,
+                 scripts, defines, defs, dict(overrides or {}))
+
+
+def compile_scripts(check: Check, machines) -> tuple:
+    out = []
+    for side, key in ((0, "a"), (1, "b")):
+        raw = check.scripts_raw.get(key, "any")
+        m = machines[side]
+        src = Src(check.path, None, f"[scripts] {key}")
+        if raw == "any":
+            out.append(None)
+            continue
+        if not isinstance(raw, list):
+            raise src.error("a script is \"any\" or a list of steps", None,
+                            'a = ["open_active", { call = "close", when = "state == \'ESTABLISHED\'" }]')
+        steps = []
+        for i, st in enumerate(raw):
+            ssrc = Src(check.path, None, f"[scripts] {key} step {i + 1}")
+            if isinstance(st, str):
+                st = {"call": st}
+            if not isinstance(st, dict):
+                raise ssrc.error("a step is a call name or { call = ..., when = ... }")
+            for k in st:
+                if k not in ("call", "when"):
+                    raise ssrc.error(f"unknown key '{k}'", None, did_you_mean(k, ["call", "when"]))
+            call = st.get("call")
+            if call not in m.spec.events.get("user", ()):
+                raise ssrc.error(f"unknown user call '{call}'", "call",
+                                 did_you_mean(str(call), m.spec.events.get("user", ())))
+            when = None
+            if "when" in st:
+                t = parse_text(st["when"], ssrc, "when")
+                if any(n.startswith("seg.") or n == "msl_expired" for n in E.names_used(t.node)):
+                    raise ssrc.error("a script condition reads the endpoint's own state, TCB "
+                                     "fields and peer.state only", "when")
+                scope = m.scope(what="script condition")
+                # the peer's state lets a script order setup steps (connect once the server listens)
+                scope.slot("peer.state", m.state_enum, itemgetter(1 + len(m.fields)))
+                try:
+                    when = E.Compiler(scope).compile(t.node, E.BOOL).fn
+                except E.ExprError as err:
+                    raise t.fail(err) from None
+            steps.append(ScriptStep(m.event_index[call], call, when, st.get("when")))
+        out.append(steps)
+    return tuple(out)
+
+
+def build(check: Check, only: list[str] | None = None) -> Model:
+    """Compose the system and compile the (selected) properties."""
+    system = System(check.spec, check.params, ())
+    system.scripts = compile_scripts(check, system.machines)
+    defs = check.property_defs
+    if only:
+        known = {p.name: p for p in defs}
+        for n in only:
+            if n not in known:
+                raise InputError(f"check '{check.name}' has no property '{n}'", where="--property",
+                                 fix=did_you_mean(n, known))
+        defs = [known[n] for n in only]
+    scope = system_scope(system, {k: t.node for k, t in check.defines.items()}, check.params)
+    props: list[Property] = []
+    for p in defs:
+        props.append(compile_property(p, scope))
+    return Model(check, system, props)

@@ -1,0 +1,1 @@
+"""Engines: siblings over the one transition-system interface (initial_states, successors)."""

@@ -1,0 +1,202 @@
+"""Explicit-state breadth-first search: exhaustive safety checking with shortest traces.
+
+``explore`` visits every reachable state once, in BFS order, so the first state
+(or step) found violating an ``always`` property, or witnessing a ``sometimes``
+property, has a shortest trace.  States are interned once; for each state the
+search keeps only its parent id and the index of the action that reached it,
+and rebuilds traces by replaying those actions.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from array import array
+from dataclasses import dataclass, field
+
+from ..results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
+from ..trace import build_trace
+
+
+@dataclass
+class Exploration:
+    """The visited graph of one search, enough to replay any path."""
+    states: list                     # id -> state
+    index: dict                      # state -> id
+    parent: array                    # id -> parent id (-1 for initial states)
+    via: array                       # id -> index of the action in successors(parent)
+    transitions: int = 0
+    depth: int = 0
+    complete: bool = False
+    stop_reason: str | None = None
+    seconds: float = 0.0
+    terminal: int = 0
+    overflow: int = 0
+    fired: set = field(default_factory=set)       # (side, rule index) pairs that fired
+    found: dict = field(default_factory=dict)     # property name -> (state id, action index|None)
+
+    def path(self, sid: int) -> list[int]:
+        out = []
+        while sid >= 0:
+            out.append(sid)
+            sid = self.parent[sid]
+        return out[::-1]
+
+
+class Progress:
+    """Prints a progress line to stderr every ``every`` seconds (only when runs are long)."""
+
+    def __init__(self, label: str, stream, every: float = 2.0):
+        self.label = label
+        self.stream = stream
+        self.every = every
+        self.start = time.monotonic()
+        self.next = self.start + every
+        self.printed = False
+
+    def tick(self, states: int, queue: int, depth: int) -> None:
+        now = time.monotonic()
+        if now < self.next or self.stream is None:
+            return
+        self.next = now + self.every
+        rate = states / max(now - self.start, 1e-9)
+        self.stream.write(f"  [{self.label}] {states:,} states, {queue:,} queued, depth {depth}, "
+                          f"{rate:,.0f} states/s, {now - self.start:.0f} s\n")
+        self.stream.flush()
+        self.printed = True
+
+
+def explore(system, props, *, max_states: int | None = None, timeout: float | None = None,
+            progress: Progress | None = None) -> Exploration:
+    """Breadth-first search over ``system`` evaluating safety ``props`` on states and steps."""
+    t0 = time.monotonic()
+    succ = system.successors
+    states: list = []
+    index: dict = {}
+    parent = array("q")
+    via = array("l")
+    for s in system.initial_states():
+        if s not in index:
+            index[s] = len(states)
+            states.append(s)
+            parent.append(-1)
+            via.append(-1)
+    ex = Exploration(states, index, parent, via)
+    state_props = [p for p in props if p.kind in ("always", "sometimes") and not p.on_steps]
+    step_props = [p for p in props if p.kind in ("always", "sometimes") and p.on_steps]
+    found = ex.found
+    fired = ex.fired
+    frontier = list(range(len(states)))
+    depth = 0
+    transitions = 0
+    expanded = 0
+    gc_was = gc.isenabled()
+    gc.disable()  # the search allocates millions of small tuples that never form cycles
+    try:
+        while frontier:
+            nxt: list = []
+            for sid in frontier:
+                s = states[sid]
+                moves = succ(s)
+                term = not moves
+                if term:
+                    ex.terminal += 1
+                if state_props:
+                    env = (s, term, None, None)
+                    for p in state_props[:]:
+                        if p.test(env) != (p.kind == "always"):
+                            found[p.name] = (sid, None)
+                            state_props.remove(p)
+                for k, (act, t) in enumerate(moves):
+                    if act.out is not None:
+                        fired.add((act.side, act.out.rule))
+                        if act.overflow:
+                            ex.overflow += 1
+                    if step_props:
+                        env = (t, False, s, act)
+                        for p in step_props[:]:
+                            if p.test(env) != (p.kind == "always"):
+                                found[p.name] = (sid, k)
+                                step_props.remove(p)
+                    if t not in index:
+                        index[t] = len(states)
+                        nxt.append(len(states))
+                        states.append(t)
+                        parent.append(sid)
+                        via.append(k)
+                transitions += len(moves)
+                expanded += 1
+                if expanded & 1023 == 0:
+                    if progress:
+                        progress.tick(len(states), len(nxt) + len(frontier), depth)
+                    if timeout is not None and time.monotonic() - t0 > timeout:
+                        ex.stop_reason = "timeout"
+                        return ex
+                if max_states is not None and len(states) >= max_states:
+                    ex.stop_reason = "max-states"
+                    return ex
+            frontier = nxt
+            if frontier:
+                depth += 1
+        ex.complete = True
+        return ex
+    except KeyboardInterrupt:
+        ex.stop_reason = "interrupted"
+        return ex
+    finally:
+        ex.transitions = transitions
+        ex.depth = depth
+        ex.seconds = time.monotonic() - t0
+        if gc_was:
+            gc.enable()
+
+
+def trace_to(system, ex: Exploration, sid: int, k: int | None):
+    """The shortest trace to state ``sid`` (then through its ``k``-th action, if given)."""
+    ids = ex.path(sid)
+    moves = []
+    for a, b in zip(ids, ids[1:]):
+        act, t = system.successors(ex.states[a])[ex.via[b]]
+        assert t == ex.states[b], "replay diverged: successors() is not deterministic"
+        moves.append((act, t))
+    if k is not None:
+        moves.append(system.successors(ex.states[sid])[k])
+    return build_trace(system, ex.states[ids[0]], moves)
+
+
+def check(model, *, max_states=None, timeout=None, progress=None) -> CheckResult:
+    """Run the explicit engine on a built model and turn the search into verdicts."""
+    system = model.system
+    safety = [p for p in model.properties if p.kind in ("always", "sometimes")]
+    ex = explore(system, safety, max_states=max_states, timeout=timeout, progress=progress)
+    res = CheckResult(model.check.name, model.check.variant, model.check.params, "explicit",
+                      states=len(ex.states), transitions=ex.transitions, depth=ex.depth,
+                      seconds=ex.seconds, complete=ex.complete, stop_reason=ex.stop_reason,
+                      terminal_states=ex.terminal, overflow_drops=ex.overflow)
+    covered = f"{len(ex.states):,} states to depth {ex.depth}"
+    for p in safety:
+        hit = ex.found.get(p.name)
+        if hit is not None:
+            tr = trace_to(system, ex, *hit)
+            verdict = VIOLATED if p.kind == "always" else HOLDS
+            detail = "counterexample" if p.kind == "always" else "witness"
+            res.properties.append(PropertyResult(p.name, p.kind, p.formula, verdict, p.doc, tr,
+                                                 len(tr), "explicit BFS", f"shortest {detail}"))
+        elif ex.complete:
+            verdict = HOLDS if p.kind == "always" else VIOLATED
+            detail = (f"all {len(ex.states):,} reachable states" if p.kind == "always"
+                      else f"no witness among all {len(ex.states):,} reachable states")
+            res.properties.append(PropertyResult(p.name, p.kind, p.formula, verdict, p.doc,
+                                                 method="explicit BFS", detail=detail))
+        else:
+            res.properties.append(PropertyResult(
+                p.name, p.kind, p.formula, UNKNOWN, p.doc, method="explicit BFS",
+                detail=f"search stopped ({ex.stop_reason}) after {covered}"))
+    ma = system.machines[0]
+    res.unfired_rules = [r.id for i, r in enumerate(ma.rules)
+                         if (0, i) not in ex.fired and (1, i) not in ex.fired]
+    if ex.overflow:
+        res.warnings.append(f"{ex.overflow:,} sends found a full channel and were dropped "
+                            f"(capacity = {system.cap}); raise capacity to see if that matters")
+    res._exploration = ex  # kept for callers that export the graph
+    return res

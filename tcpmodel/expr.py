@@ -1,0 +1,715 @@
+"""The safe expression language of guards, effects and properties.
+
+Text is tokenised and parsed into a small AST (never ``eval``'d), type-checked
+against a :class:`Scope`, and compiled to Python closures.  The same AST is the
+input of the Z3 encoder, so the language stays deliberately small:
+
+    literals     0  7  true  false  'SYN-SENT'  ['CLOSED', 'LISTEN']
+    names        snd_nxt  seg.ack  a.state  param.data   (dotted paths)
+    arithmetic   + - * / %        (integer; on sequence numbers modulo the space)
+    comparison   == != < <= > >=  in  not in
+    logic        not  and  or  implies
+    conditional  if C then X else Y
+    calls        seq_in(x, lo, hi)  seq_lt(a, b)  seq_le(a, b)  min(a, b)  max(a, b)
+
+Types: bool, int, seq (a sequence number: ``seq +/- int`` wraps modulo the
+space, ``seq - seq`` is the forward distance, ordering needs ``seq_lt``/``seq_in``),
+and enumerations (states, events, ...) written as string literals.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .errors import InputError, did_you_mean
+
+# ---------------------------------------------------------------- tokens
+
+KEYWORDS = {"and", "or", "not", "implies", "in", "if", "then", "else", "true", "false"}
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<num>\d+)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<str>'[^']*'|"[^"]*")
+  | (?P<op>==|!=|<=|>=|&&|\|\||->|[-+*/%<>()\[\],.!=])
+""", re.VERBOSE)
+
+_BAD_OPS = {"&&": "and", "||": "or", "!": "not", "->": "implies", "=": "=="}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # num, name, kw, str, op, end
+    text: str
+    pos: int
+
+
+class ExprError(Exception):
+    """An error at a character offset of an expression; callers add the file/location."""
+
+    def __init__(self, msg: str, pos: int, fix: str | None = None):
+        super().__init__(msg)
+        self.msg = msg
+        self.pos = pos
+        self.fix = fix
+
+
+def tokenize(text: str) -> list[Token]:
+    out: list[Token] = []
+    i = 0
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        if not m:
+            raise ExprError(f"unexpected character {text[i]!r}", i)
+        kind = m.lastgroup
+        tok = m.group()
+        if kind == "op" and tok in _BAD_OPS:
+            raise ExprError(f"'{tok}' is not an operator here", i, f"write '{_BAD_OPS[tok]}'")
+        if kind == "name" and tok in KEYWORDS:
+            kind = "kw"
+        if kind != "ws":
+            out.append(Token(kind, tok, i))
+        i = m.end()
+    out.append(Token("end", "", len(text)))
+    return out
+
+
+# ---------------------------------------------------------------- AST
+
+@dataclass(frozen=True)
+class Node:
+    pos: int
+
+
+@dataclass(frozen=True)
+class Lit(Node):
+    value: Any  # int or bool
+
+
+@dataclass(frozen=True)
+class Str(Node):
+    value: str
+
+
+@dataclass(frozen=True)
+class ListLit(Node):
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    path: tuple  # ('seg', 'ack')
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    func: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    op: str  # 'not', '-'
+    arg: Node
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Cond(Node):
+    test: Node
+    then: Node
+    other: Node
+
+
+def walk(node: Node):
+    """Yield every node of the tree, parents first."""
+    yield node
+    if isinstance(node, ListLit):
+        for x in node.items:
+            yield from walk(x)
+    elif isinstance(node, Call):
+        for x in node.args:
+            yield from walk(x)
+    elif isinstance(node, Unary):
+        yield from walk(node.arg)
+    elif isinstance(node, Binary):
+        yield from walk(node.left)
+        yield from walk(node.right)
+    elif isinstance(node, Cond):
+        yield from walk(node.test)
+        yield from walk(node.then)
+        yield from walk(node.other)
+
+
+# ---------------------------------------------------------------- parser
+
+_CMP = {"==", "!=", "<", "<=", ">", ">="}
+
+
+class Parser:
+    """Recursive-descent parser; ``stop`` keywords end an expression (used by formulas)."""
+
+    def __init__(self, text: str, stop: frozenset = frozenset()):
+        self.text = text
+        self.toks = tokenize(text)
+        self.i = 0
+        self.stop = stop
+
+    @property
+    def tok(self) -> Token:
+        return self.toks[self.i]
+
+    def take(self) -> Token:
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def at(self, *texts: str) -> bool:
+        t = self.tok
+        return t.kind in ("op", "kw") and t.text in texts
+
+    def expect(self, text: str) -> Token:
+        if not self.at(text):
+            raise ExprError(f"expected '{text}' but found {self.describe(self.tok)}", self.tok.pos)
+        return self.take()
+
+    @staticmethod
+    def describe(t: Token) -> str:
+        return "the end of the expression" if t.kind == "end" else f"'{t.text}'"
+
+    def at_stop(self) -> bool:
+        t = self.tok
+        return t.kind == "end" or (t.kind == "name" and t.text in self.stop)
+
+    def parse_all(self) -> Node:
+        node = self.expr()
+        if self.tok.kind != "end":
+            raise ExprError(f"unexpected {self.describe(self.tok)} after a complete expression",
+                            self.tok.pos)
+        return node
+
+    def expr(self) -> Node:
+        return self.implies()
+
+    def implies(self) -> Node:
+        left = self.or_()
+        if self.at("implies"):
+            t = self.take()
+            return Binary(t.pos, "implies", left, self.implies())
+        return left
+
+    def or_(self) -> Node:
+        left = self.and_()
+        while self.at("or"):
+            t = self.take()
+            left = Binary(t.pos, "or", left, self.and_())
+        return left
+
+    def and_(self) -> Node:
+        left = self.not_()
+        while self.at("and"):
+            t = self.take()
+            left = Binary(t.pos, "and", left, self.not_())
+        return left
+
+    def not_(self) -> Node:
+        if self.at("not"):
+            t = self.take()
+            return Unary(t.pos, "not", self.not_())
+        return self.comparison()
+
+    def comparison(self) -> Node:
+        left = self.additive()
+        if self.at(*_CMP):
+            t = self.take()
+            right = self.additive()
+            if self.at(*_CMP):
+                raise ExprError("comparisons do not chain", self.tok.pos,
+                                "join them with 'and', or use seq_in(x, lo, hi)")
+            return Binary(t.pos, t.text, left, right)
+        if self.at("in"):
+            t = self.take()
+            return Binary(t.pos, "in", left, self.additive())
+        if self.at("not") and self.toks[self.i + 1].text == "in":
+            t = self.take()
+            self.take()
+            return Unary(t.pos, "not", Binary(t.pos, "in", left, self.additive()))
+        return left
+
+    def additive(self) -> Node:
+        left = self.term()
+        while self.at("+", "-"):
+            t = self.take()
+            left = Binary(t.pos, t.text, left, self.term())
+        return left
+
+    def term(self) -> Node:
+        left = self.unary()
+        while self.at("*", "/", "%"):
+            t = self.take()
+            left = Binary(t.pos, t.text, left, self.unary())
+        return left
+
+    def unary(self) -> Node:
+        if self.at("-"):
+            t = self.take()
+            return Unary(t.pos, "-", self.unary())
+        return self.atom()
+
+    def atom(self) -> Node:
+        t = self.tok
+        if t.kind == "num":
+            self.take()
+            return Lit(t.pos, int(t.text))
+        if t.kind == "str":
+            self.take()
+            return Str(t.pos, t.text[1:-1])
+        if t.kind == "kw" and t.text in ("true", "false"):
+            self.take()
+            return Lit(t.pos, t.text == "true")
+        if t.kind == "kw" and t.text == "if":
+            self.take()
+            test = self.expr()
+            self.expect("then")
+            then = self.expr()
+            self.expect("else")
+            return Cond(t.pos, test, then, self.expr())
+        if self.at("("):
+            self.take()
+            node = self.expr()
+            self.expect(")")
+            return node
+        if self.at("["):
+            self.take()
+            items = []
+            while not self.at("]"):
+                items.append(self.expr())
+                if not self.at("]"):
+                    self.expect(",")
+            self.expect("]")
+            return ListLit(t.pos, tuple(items))
+        if t.kind == "name":
+            if t.text in self.stop:
+                raise ExprError(f"'{t.text}' needs an expression before it", t.pos)
+            self.take()
+            path = [t.text]
+            while self.at("."):
+                self.take()
+                n = self.tok
+                if n.kind not in ("name", "kw"):
+                    raise ExprError(f"expected a name after '.', found {self.describe(n)}", n.pos)
+                path.append(self.take().text)
+            if self.at("("):
+                if len(path) > 1:
+                    raise ExprError(f"'{'.'.join(path)}' is not a function", t.pos)
+                self.take()
+                args = []
+                while not self.at(")"):
+                    args.append(self.expr())
+                    if not self.at(")"):
+                        self.expect(",")
+                self.expect(")")
+                return Call(t.pos, path[0], tuple(args))
+            return Name(t.pos, tuple(path))
+        raise ExprError(f"expected a value but found {self.describe(t)}", t.pos)
+
+
+def parse(text: str) -> Node:
+    """Parse one expression; raises ExprError with a character offset."""
+    if not isinstance(text, str):
+        raise ExprError(f"expected an expression string, got {type(text).__name__}", 0)
+    if not text.strip():
+        raise ExprError("empty expression", 0)
+    return Parser(text).parse_all()
+
+
+# ---------------------------------------------------------------- types
+
+BOOL = "bool"
+INT = "int"
+SEQ = "seq"
+
+
+@dataclass(frozen=True)
+class Enum:
+    """An enumeration (states, events, ...): values are stored as their index."""
+    name: str
+    values: tuple
+
+    def __str__(self) -> str:
+        return self.name
+
+    def index(self, value: str, pos: int) -> int:
+        if value not in self.values:
+            raise ExprError(f"unknown {self.name} '{value}'", pos,
+                            did_you_mean(value, self.values))
+        return self.values.index(value)
+
+
+def type_name(t) -> str:
+    return str(t)
+
+
+@dataclass
+class Binding:
+    """What a name means in a scope: a constant, or a getter on the environment."""
+    type: Any
+    const: Any = None
+    getter: Callable | None = None
+    is_const: bool = False
+
+
+@dataclass
+class Scope:
+    """Names visible to an expression.
+
+    ``names`` maps dotted paths to bindings; ``macros`` maps names to parsed
+    expressions expanded in place (defined in specs as ``[define]``).
+    ``dynamic`` resolves names not in ``names`` (may return None).
+    """
+    seq_space: int
+    names: dict = field(default_factory=dict)
+    macros: dict = field(default_factory=dict)
+    dynamic: Callable | None = None
+    what: str = "expression"
+
+    def const(self, name: str, typ, value) -> None:
+        self.names[name] = Binding(typ, const=value, is_const=True)
+
+    def slot(self, name: str, typ, getter: Callable) -> None:
+        self.names[name] = Binding(typ, getter=getter)
+
+    def lookup(self, node: Name) -> Binding:
+        key = node.dotted
+        b = self.names.get(key)
+        if b is None and self.dynamic is not None:
+            b = self.dynamic(node.path)
+        if b is None:
+            known = list(self.names) + list(self.macros)
+            raise ExprError(f"unknown name '{key}' in {self.what}", node.pos,
+                            did_you_mean(key, known))
+        return b
+
+
+@dataclass
+class Compiled:
+    """A type-checked expression: ``fn(env)`` evaluates it; constants are folded."""
+    type: Any
+    fn: Callable
+    is_const: bool = False
+    value: Any = None
+
+
+def _const(t, v) -> Compiled:
+    return Compiled(t, lambda env, v=v: v, True, v)
+
+
+class Compiler:
+    """Type-checks an AST against a scope and turns it into closures."""
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+        self.n = scope.seq_space
+        self._expanding: list[str] = []
+
+    def compile(self, node: Node, want=None) -> Compiled:
+        if isinstance(node, Cond) and want is not None:
+            t = self.compile(node.test, BOOL)
+            x = self.compile(node.then, want)
+            y = self.compile(node.other, want)
+            if t.is_const:
+                return x if t.value else y
+            tf, xf, yf = t.fn, x.fn, y.fn
+            return Compiled(want, lambda env: xf(env) if tf(env) else yf(env))
+        c = self._c(node)
+        if want is not None:
+            c = self.coerce(c, want, node)
+        return c
+
+    # coercions: an int where a seq is wanted becomes a sequence number
+    def coerce(self, c: Compiled, want, node: Node) -> Compiled:
+        if c.type == want:
+            return c
+        if want == SEQ and c.type == INT:
+            n = self.n
+            if c.is_const:
+                return _const(SEQ, c.value % n)
+            f = c.fn
+            return Compiled(SEQ, lambda env: f(env) % n)
+        if isinstance(want, Enum) and c.type == "str":
+            return _const(want, want.index(c.value, node.pos))
+        raise ExprError(f"expected {type_name(want)} but this is {type_name(c.type)}", node.pos)
+
+    def _c(self, node: Node) -> Compiled:
+        if isinstance(node, Lit):
+            return _const(BOOL if isinstance(node.value, bool) else INT, node.value)
+        if isinstance(node, Str):
+            return _const("str", node.value)
+        if isinstance(node, ListLit):
+            raise ExprError("a list is only allowed on the right of 'in'", node.pos)
+        if isinstance(node, Name):
+            return self._name(node)
+        if isinstance(node, Call):
+            return self._call(node)
+        if isinstance(node, Unary):
+            a = self._c(node.arg)
+            if node.op == "not":
+                a = self.coerce(a, BOOL, node.arg)
+                if a.is_const:
+                    return _const(BOOL, not a.value)
+                f = a.fn
+                return Compiled(BOOL, lambda env: not f(env))
+            if a.type != INT:
+                raise ExprError(f"unary '-' needs an int, not {type_name(a.type)}", node.pos)
+            if a.is_const:
+                return _const(INT, -a.value)
+            f = a.fn
+            return Compiled(INT, lambda env: -f(env))
+        if isinstance(node, Cond):
+            t = self.coerce(self._c(node.test), BOOL, node.test)
+            x = self._c(node.then)
+            y = self._c(node.other)
+            x, y = self._unify(x, y, node.then, node.other)
+            if t.is_const:
+                return x if t.value else y
+            tf, xf, yf = t.fn, x.fn, y.fn
+            return Compiled(x.type, lambda env: xf(env) if tf(env) else yf(env))
+        if isinstance(node, Binary):
+            return self._binary(node)
+        raise ExprError("unsupported expression", node.pos)  # pragma: no cover
+
+    def _name(self, node: Name) -> Compiled:
+        key = node.dotted
+        if key in self.scope.macros and key not in self.scope.names:
+            if key in self._expanding:
+                raise ExprError(f"definition '{key}' refers to itself", node.pos)
+            self._expanding.append(key)
+            try:
+                return self._c(self.scope.macros[key])
+            except ExprError as e:
+                raise ExprError(f"in definition '{key}': {e.msg}", node.pos, e.fix) from None
+            finally:
+                self._expanding.pop()
+        b = self.scope.lookup(node)
+        if isinstance(b.type, tuple):
+            raise ExprError(f"'{key}' is a list; use it on the right of 'in'", node.pos)
+        if b.is_const:
+            return _const(b.type, b.const)
+        return Compiled(b.type, b.getter)
+
+    def _unify(self, x: Compiled, y: Compiled, nx: Node, ny: Node):
+        if x.type == y.type:
+            if x.type == "str":
+                raise ExprError("cannot tell the type of two bare strings", nx.pos)
+            return x, y
+        if x.type == "str" and isinstance(y.type, Enum):
+            return self.coerce(x, y.type, nx), y
+        if y.type == "str" and isinstance(x.type, Enum):
+            return x, self.coerce(y, x.type, ny)
+        if {x.type, y.type} == {INT, SEQ}:
+            return self.coerce(x, SEQ, nx), self.coerce(y, SEQ, ny)
+        raise ExprError(f"cannot combine {type_name(x.type)} with {type_name(y.type)}", nx.pos)
+
+    def _binary(self, node: Binary) -> Compiled:
+        op = node.op
+        if op in ("and", "or", "implies"):
+            a = self.coerce(self._c(node.left), BOOL, node.left)
+            b = self.coerce(self._c(node.right), BOOL, node.right)
+            if a.is_const:
+                if op == "and":
+                    return b if a.value else _const(BOOL, False)
+                if op == "or":
+                    return _const(BOOL, True) if a.value else b
+                return b if a.value else _const(BOOL, True)
+            fa, fb = a.fn, b.fn
+            if b.is_const:
+                bv = b.value
+                if op == "and":
+                    return a if bv else _const(BOOL, False)
+                if op == "or":
+                    return _const(BOOL, True) if bv else a
+                return _const(BOOL, True) if bv else Compiled(BOOL, lambda env: not fa(env))
+            if op == "and":
+                return Compiled(BOOL, lambda env: fa(env) and fb(env))
+            if op == "or":
+                return Compiled(BOOL, lambda env: fa(env) or fb(env))
+            return Compiled(BOOL, lambda env: (not fa(env)) or fb(env))
+        if op == "in":
+            return self._in(node)
+        a = self._c(node.left)
+        b = self._c(node.right)
+        if op in ("==", "!="):
+            a, b = self._unify(a, b, node.left, node.right)
+            return self._fold(BOOL, a, b, (lambda x, y: x == y) if op == "==" else (lambda x, y: x != y))
+        if op in ("<", "<=", ">", ">="):
+            if SEQ in (a.type, b.type):
+                raise ExprError(f"'{op}' on sequence numbers is ambiguous (they wrap around)",
+                                node.pos, "use seq_lt(a, b), seq_le(a, b) or seq_in(x, lo, hi)")
+            for c, n in ((a, node.left), (b, node.right)):
+                if c.type != INT:
+                    raise ExprError(f"'{op}' needs ints, not {type_name(c.type)}", n.pos)
+            import operator
+            fn = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}[op]
+            return self._fold(BOOL, a, b, fn)
+        # arithmetic
+        n = self.n
+        for c, nd in ((a, node.left), (b, node.right)):
+            if c.type not in (INT, SEQ):
+                raise ExprError(f"'{op}' needs numbers, not {type_name(c.type)}", nd.pos)
+        if a.type == SEQ or b.type == SEQ:
+            if op == "+" and a.type == SEQ and b.type == SEQ:
+                raise ExprError("adding two sequence numbers means nothing", node.pos,
+                                "add an int offset, e.g. snd_nxt + 1")
+            if op == "+":
+                return self._fold(SEQ, a, b, lambda x, y: (x + y) % n)
+            if op == "-" and a.type == SEQ:
+                # seq - int wraps; seq - seq is the forward distance (an int)
+                rt = INT if b.type == SEQ else SEQ
+                return self._fold(rt, a, b, lambda x, y: (x - y) % n)
+            raise ExprError(f"'{op}' is not defined on sequence numbers", node.pos,
+                            "only seq + int, seq - int and seq - seq are")
+        if op == "+":
+            return self._fold(INT, a, b, lambda x, y: x + y)
+        if op == "-":
+            return self._fold(INT, a, b, lambda x, y: x - y)
+        if op == "*":
+            return self._fold(INT, a, b, lambda x, y: x * y)
+        if b.is_const and b.value == 0:
+            raise ExprError(f"'{op}' by zero", node.right.pos)
+        if op == "/":
+            return self._fold(INT, a, b, lambda x, y: x // y if y else 0)
+        return self._fold(INT, a, b, lambda x, y: x % y if y else 0)
+
+    @staticmethod
+    def _fold(t, a: Compiled, b: Compiled, fn) -> Compiled:
+        if a.is_const and b.is_const:
+            return _const(t, fn(a.value, b.value))
+        fa, fb = a.fn, b.fn
+        if b.is_const:
+            bv = b.value
+            return Compiled(t, lambda env: fn(fa(env), bv))
+        if a.is_const:
+            av = a.value
+            return Compiled(t, lambda env: fn(av, fb(env)))
+        return Compiled(t, lambda env: fn(fa(env), fb(env)))
+
+    def _in(self, node: Binary) -> Compiled:
+        a = self._c(node.left)
+        right = node.right
+        if isinstance(right, Name):
+            key = right.dotted
+            macro = self.scope.macros.get(key) if key not in self.scope.names else None
+            if isinstance(macro, ListLit):
+                right = macro
+            else:
+                b = self.scope.lookup(right)
+                if not (isinstance(b.type, tuple) and b.type[0] == "list"):
+                    raise ExprError(f"'{key}' is not a list", right.pos,
+                                    "write a list such as ['CLOSED', 'LISTEN'] or a group name")
+                elem = b.type[1]
+                a = self.coerce(a, elem, node.left)
+                values = frozenset(elem.index(v, right.pos) for v in b.const)
+                if a.is_const:
+                    return _const(BOOL, a.value in values)
+                f = a.fn
+                return Compiled(BOOL, lambda env: f(env) in values)
+        if not isinstance(right, ListLit):
+            raise ExprError("'in' needs a list on its right, e.g. ['CLOSED', 'LISTEN']",
+                            right.pos)
+        items = []
+        for it in right.items:
+            c = self._c(it)
+            a2, c = self._unify(a, c, node.left, it)
+            a = a2
+            if not c.is_const:
+                raise ExprError("list items must be constants", it.pos)
+            items.append(c.value)
+        values = frozenset(items)
+        if a.is_const:
+            return _const(BOOL, a.value in values)
+        f = a.fn
+        return Compiled(BOOL, lambda env: f(env) in values)
+
+    def _call(self, node: Call) -> Compiled:
+        spec = _FUNCS.get(node.func)
+        if spec is None:
+            raise ExprError(f"unknown function '{node.func}'", node.pos, did_you_mean(node.func, _FUNCS))
+        argtypes, rtype, make = spec
+        if len(node.args) != len(argtypes):
+            raise ExprError(f"{node.func}() takes {len(argtypes)} arguments, got {len(node.args)}",
+                            node.pos)
+        args = [self.compile(a, t) for a, t in zip(node.args, argtypes)]
+        impl = make(self.n)
+        if all(a.is_const for a in args):
+            return _const(rtype, impl(*[a.value for a in args]))
+        fns = [a.fn for a in args]
+        if len(fns) == 2:
+            f0, f1 = fns
+            return Compiled(rtype, lambda env: impl(f0(env), f1(env)))
+        f0, f1, f2 = fns
+        return Compiled(rtype, lambda env: impl(f0(env), f1(env), f2(env)))
+
+
+def _seq_in(n):
+    # x lies in the half-open modular interval [lo, hi)
+    return lambda x, lo, hi: (x - lo) % n < (hi - lo) % n
+
+
+def _seq_lt(n):
+    # RFC 1982 serial-number order: a < b when b is less than half the space ahead
+    return lambda a, b: 0 < (b - a) % n < n / 2
+
+
+def _seq_le(n):
+    return lambda a, b: a == b or 0 < (b - a) % n < n / 2
+
+
+_FUNCS = {
+    "seq_in": ((SEQ, SEQ, SEQ), BOOL, _seq_in),
+    "seq_lt": ((SEQ, SEQ), BOOL, _seq_lt),
+    "seq_le": ((SEQ, SEQ), BOOL, _seq_le),
+    "min": ((INT, INT), INT, lambda n: min),
+    "max": ((INT, INT), INT, lambda n: max),
+}
+FUNCTIONS = tuple(_FUNCS)
+
+
+def names_used(node: Node, scope_macros: dict | None = None) -> set[str]:
+    """Dotted names an expression reads, with definitions expanded."""
+    out: set[str] = set()
+    seen: set[str] = set()
+
+    def go(n):
+        for x in walk(n):
+            if isinstance(x, Name):
+                key = x.dotted
+                if scope_macros and key in scope_macros and key not in seen:
+                    seen.add(key)
+                    go(scope_macros[key])
+                else:
+                    out.add(key)
+    go(node)
+    return out
+
+
+def located(err: ExprError, text: str, *, file: str | None, where: str) -> InputError:
+    """Turn an ExprError into a one-line InputError with a column and a caret excerpt."""
+    col = err.pos + 1
+    snippet = text.strip().replace("\n", " ")
+    if len(snippet) > 60:
+        lo = max(0, err.pos - 25)
+        snippet = ("..." if lo else "") + text[lo:lo + 55].replace("\n", " ") + "..."
+    return InputError(f"{err.msg} [column {col} of \"{snippet}\"]", file=file, where=where,
+                      fix=err.fix)

@@ -1,0 +1,128 @@
+"""Model parameters: their schema, defaults, validation and ``--set key=value`` parsing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import InputError, did_you_mean
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: object
+    doc: str
+    kind: str            # int, bool, choice, int_or_unbounded
+    lo: int = 0
+    hi: int = 1 << 30
+    choices: tuple = ()
+
+
+UNBOUNDED = "unbounded"
+
+SCHEMA = {p.name: p for p in [
+    Param("seq_space", 8, "sequence numbers are taken modulo this", "int", 4, 256),
+    Param("iss", "fixed", "ISS selection: 'fixed' (iss_a/iss_b) or 'any' (every value)", "choice",
+          choices=("fixed", "any")),
+    Param("iss_a", 0, "A's ISS when iss = 'fixed': one value, or a list with one per incarnation",
+          "int_or_list", 0, 255),
+    Param("iss_b", 4, "B's ISS when iss = 'fixed': one value, or a list with one per incarnation",
+          "int_or_list", 0, 255),
+    Param("data", 0, "data octets each side may SEND per connection", "int", 0, 8),
+    Param("capacity", 2, "segments each channel holds; a send into a full channel is dropped",
+          "int", 1, 16),
+    Param("channel", "bag", "'bag' (segments may be reordered) or 'fifo'", "choice",
+          choices=("bag", "fifo")),
+    Param("loss", 0, "how many segments the network may lose (or 'unbounded')",
+          "int_or_unbounded", 0, 64),
+    Param("dup", 0, "how many times the network may duplicate a segment", "int", 0, 16),
+    Param("crashes", 0, "how many endpoint crashes (TCB lost, back to CLOSED) may happen", "int",
+          0, 8),
+    Param("crash_sides", "both", "which endpoints may crash: 'a', 'b' or 'both'", "choice",
+          choices=("a", "b", "both")),
+    Param("crash_restart", True, "after a crash the application restarts its script", "bool"),
+    Param("old_segments", True,
+          "segments of an earlier incarnation may still arrive after the endpoint reopens", "bool"),
+    Param("incarnations", 1, "how many times each endpoint may open (connection incarnations)",
+          "int", 1, 8),
+    Param("spurious_rto", False,
+          "a retransmission timeout may fire while the same segment is still in flight", "bool"),
+    Param("user_timeout", False, "the user timeout may abort a connection with unacknowledged data",
+          "bool"),
+]}
+
+
+def coerce(name: str, value, *, file: str | None = None, where: str | None = None):
+    """Validate one parameter value against the schema; returns the normalised value."""
+    p = SCHEMA.get(name)
+    if p is None:
+        raise InputError(f"unknown parameter '{name}'", file=file, where=where,
+                         fix=did_you_mean(name, SCHEMA))
+
+    def bad(msg, fix):
+        return InputError(f"parameter {name} = {value!r}: {msg}", file=file, where=where, fix=fix)
+
+    if p.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise bad("expected true or false", f"{name} = true")
+    if p.kind == "choice":
+        if value in p.choices:
+            return value
+        raise bad("not one of " + ", ".join(p.choices), f'{name} = "{p.choices[0]}"')
+    if p.kind == "int_or_unbounded" and value == UNBOUNDED:
+        return value
+    if p.kind == "int_or_list" and isinstance(value, list):
+        if not value:
+            raise bad("the list is empty", f"{name} = [{p.default}]")
+        return [coerce(name, v, file=file, where=where) for v in value]
+    if not isinstance(value, int) or isinstance(value, bool):
+        extra = " or 'unbounded'" if p.kind == "int_or_unbounded" else ""
+        raise bad(f"expected an integer{extra}", f"{name} = {p.default}")
+    if not p.lo <= value <= p.hi:
+        raise bad(f"must be between {p.lo} and {p.hi}", f"{name} = {p.default}")
+    return value
+
+
+def parse_cli_value(text: str):
+    """``--set`` values: integers, true/false, or bare strings."""
+    t = text.strip()
+    if t.startswith("[") and t.endswith("]"):
+        return [parse_cli_value(x) for x in t[1:-1].split(",") if x.strip()]
+    if t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    try:
+        return int(t)
+    except ValueError:
+        return t.strip("'\"")
+
+
+def resolve(raw: dict, *, file: str | None = None, where_of=lambda k: None) -> dict:
+    """Defaults + given values, each validated, then the cross-parameter checks."""
+    out = {k: p.default for k, p in SCHEMA.items()}
+    for k, v in raw.items():
+        out[k] = coerce(k, v, file=file, where=where_of(k))
+    n = out["seq_space"]
+    for k in ("iss_a", "iss_b"):
+        values = out[k] if isinstance(out[k], list) else [out[k]]
+        if any(v >= n for v in values):
+            raise InputError(f"parameter {k} = {out[k]} is outside the sequence space 0..{n - 1}",
+                             file=file, where=where_of(k), fix=f"use values below seq_space ({n})")
+        if isinstance(out[k], list) and len(values) < out["incarnations"]:
+            raise InputError(f"parameter {k} lists {len(values)} ISS values for "
+                             f"{out['incarnations']} incarnations", file=file, where=where_of(k),
+                             fix="give one value per incarnation, or a single value")
+    # serial-number comparisons (RFC 1982) need the unacknowledged span below half the space:
+    # SYN + data + FIN octets may be outstanding at once
+    need = 2 * (out["data"] + 2)
+    if n < need:
+        raise InputError(f"seq_space = {n} is too small for data = {out['data']}: up to "
+                         f"{out['data'] + 2} sequence numbers may be outstanding, which must stay "
+                         "below half the space", file=file, where=where_of("seq_space"),
+                         fix=f"use seq_space >= {need} or less data")
+    return out
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(name, default, doc) rows for help output and docs."""
+    return [(p.name, repr(p.default), p.doc) for p in SCHEMA.values()]

@@ -1,0 +1,204 @@
+"""Properties: temporal formulas over the composed system, compiled from the expression language.
+
+A formula is one of::
+
+    always P              P holds in every reachable state (and on every step, if P reads step.*)
+    sometimes P           some reachable state (or step) satisfies P: a witness against vacuity
+    eventually P          on every fair run P eventually holds            (liveness engine)
+    P leads_to Q          always (P implies eventually Q)                 (liveness engine)
+    always eventually P   P holds infinitely often on every fair run      (liveness engine)
+
+P reads ``a.*``/``b.*`` (state, TCB fields, ``inc``, ``pc``, ``done``), ``ab.size``,
+``ba.size``, ``terminal`` (no action is enabled) and, on steps, ``prev.a.*``,
+``actor.*``, ``prev.actor.*``, ``peer.*``, ``step.event``, ``step.actor``,
+``step.signal``, ``step.rule``, ``step.stale``, ``step.kind``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import itemgetter
+
+from . import expr as E
+from .errors import InputError
+from .spec import Src, Text
+from .system import INCA, PCA, SIDES, System
+
+STEP_ROOTS = ("step", "prev", "actor", "peer")
+TEMPORAL = ("always", "sometimes", "eventually")
+SAFETY_KINDS = ("always", "sometimes")
+
+
+@dataclass
+class PropertyDef:
+    """A named formula as written in a property library or check file."""
+    name: str
+    formula: str
+    doc: str
+    src: Src
+    fairness: tuple = ()
+
+
+@dataclass
+class Formula:
+    kind: str              # always, sometimes, eventually, leads_to, always_eventually
+    body: Text             # P
+    goal: Text | None = None  # Q of leads_to
+
+
+def parse_formula(p: PropertyDef) -> Formula:
+    """Split the temporal operator from its state/step expression(s)."""
+    text = p.formula
+    if not isinstance(text, str) or not text.strip():
+        raise p.src.error("formula must be a non-empty string", "formula",
+                          'formula = "always (terminal implies end)"')
+    try:
+        toks = E.tokenize(text)
+    except E.ExprError as err:
+        raise E.located(err, text, file=p.src.file, where=p.src.where("formula")) from None
+    first = toks[0]
+    second = toks[1] if len(toks) > 1 else None
+
+    def sub(start: int, stop: int | None = None) -> Text:
+        body = text[start:stop] if stop is not None else text[start:]
+        pad = " " * start + body  # keep column numbers in errors
+        try:
+            node = E.Parser(pad, stop=frozenset({"leads_to"})).parse_all()
+        except E.ExprError as err:
+            raise E.located(err, text, file=p.src.file, where=p.src.where("formula")) from None
+        return Text(pad, node, p.src, "formula")
+
+    if first.kind == "name" and first.text == "always" and second is not None \
+            and second.kind == "name" and second.text == "eventually":
+        return Formula("always_eventually", sub(second.pos + len("eventually")))
+    if first.kind == "name" and first.text in TEMPORAL:
+        return Formula(first.text, sub(first.pos + len(first.text)))
+    lt = [t for t in toks if t.kind == "name" and t.text == "leads_to"]
+    if len(lt) == 1:
+        return Formula("leads_to", sub(0, lt[0].pos), sub(lt[0].pos + len("leads_to")))
+    if len(lt) > 1:
+        raise E.located(E.ExprError("only one 'leads_to' per formula", lt[1].pos), text,
+                        file=p.src.file, where=p.src.where("formula"))
+    raise E.located(E.ExprError("a formula starts with always, sometimes or eventually, or is "
+                                "'P leads_to Q'", first.pos, 'e.g. "always (terminal implies end)"'),
+                    text, file=p.src.file, where=p.src.where("formula"))
+
+
+@dataclass
+class Property:
+    """A compiled property: ``test(env)`` on env = (state, terminal, prev_state, action)."""
+    name: str
+    kind: str
+    formula: str
+    doc: str
+    test: object
+    goal: object = None
+    on_steps: bool = False     # reads step names: evaluated on transitions
+    uses_terminal: bool = False
+    fairness: tuple = ()
+    src: Src | None = None
+
+
+def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
+    """Names a property may read over the env tuple (state, terminal, prev, action)."""
+    ma = system.machines[0]
+    sc = E.Scope(params["seq_space"], what="property")
+    state_enum = ma.state_enum
+    decs = tuple(m.decode for m in system.machines)
+    scripts = system.scripts
+
+    def endpoint_names(prefix: str, pick):
+        """pick(env) -> (state tuple, side) for this prefix."""
+        def field_getter(k):
+            return lambda e: decs[pick(e)[1]](pick(e)[0][pick(e)[1]])[k]
+        sc.slot(f"{prefix}.state", state_enum, field_getter(0))
+        for i, f in enumerate(ma.fields):
+            t = E.SEQ if f.kind == "seq" else E.BOOL if f.kind == "bool" else E.INT
+            sc.slot(f"{prefix}.{f.name}", t, field_getter(i + 1))
+        sc.slot(f"{prefix}.inc", E.INT, lambda e: pick(e)[0][INCA + pick(e)[1]])
+        sc.slot(f"{prefix}.pc", E.INT, lambda e: pick(e)[0][PCA + pick(e)[1]])
+
+        def done(e):
+            st, side = pick(e)
+            sc_ = scripts[side]
+            return sc_ is not None and st[PCA + side] >= len(sc_)
+        sc.slot(f"{prefix}.done", E.BOOL, done)
+
+    endpoint_names("a", lambda e: (e[0], 0))
+    endpoint_names("b", lambda e: (e[0], 1))
+    endpoint_names("prev.a", lambda e: (e[2], 0))
+    endpoint_names("prev.b", lambda e: (e[2], 1))
+    endpoint_names("actor", lambda e: (e[0], e[3].side))
+    endpoint_names("prev.actor", lambda e: (e[2], e[3].side))
+    endpoint_names("peer", lambda e: (e[0], 1 - e[3].side))
+    endpoint_names("prev.peer", lambda e: (e[2], 1 - e[3].side))
+    sc.slot("ab.size", E.INT, lambda e: len(e[0][9]))
+    sc.slot("ba.size", E.INT, lambda e: len(e[0][10]))
+    sc.slot("terminal", E.BOOL, itemgetter(1))
+    sc.slot("losses", E.INT, lambda e: e[0][6])
+    sc.slot("dups", E.INT, lambda e: e[0][7])
+    sc.slot("crashes", E.INT, lambda e: e[0][8])
+    actor_enum = E.Enum("actor", SIDES + ("network",))
+    event_enum = E.Enum("event", system.events)
+    signal_enum = E.Enum("signal", tuple(ma.signals) + ("none",))
+    rule_enum = E.Enum("rule", tuple(r.id for r in ma.rules) + ("none",))
+    kind_enum = E.Enum("step kind", ("call", "rcv", "timer", "loss", "dup", "crash"))
+    net = {"loss", "dup"}
+    sc.slot("step.actor", actor_enum,
+            lambda e: 2 if e[3].kind in net else e[3].side)
+    sc.slot("step.event", event_enum,
+            lambda e: system.events.index(e[3].kind) if e[3].event < 0 else e[3].event)
+    sigs = {s: i for i, s in enumerate(ma.signals)}
+    none_sig = len(ma.signals)
+    sc.slot("step.signal", signal_enum,
+            lambda e: sigs[e[3].out.signal] if e[3].out and e[3].out.signal else none_sig)
+    none_rule = len(ma.rules)
+    sc.slot("step.rule", rule_enum, lambda e: e[3].out.rule if e[3].out else none_rule)
+    kinds = {k: i for i, k in enumerate(kind_enum.values)}
+    sc.slot("step.kind", kind_enum, lambda e: kinds[e[3].kind])
+    sc.slot("step.stale", E.BOOL, lambda e: e[3].stale)
+    for g, members in ma.spec.groups.items():
+        sc.names[g] = E.Binding(("list", state_enum), const=tuple(members), is_const=True)
+    for k, v in params.items():
+        if isinstance(v, bool):
+            sc.const(f"param.{k}", E.BOOL, v)
+        elif isinstance(v, int):
+            sc.const(f"param.{k}", E.INT, v)
+    sc.macros = dict(macros)
+    return sc
+
+
+def compile_property(p: PropertyDef, scope: E.Scope) -> Property:
+    f = parse_formula(p)
+    macros = scope.macros
+
+    def comp(t: Text):
+        try:
+            return E.Compiler(scope).compile(t.node, E.BOOL)
+        except E.ExprError as err:
+            raise t.fail(err) from None
+
+    body = comp(f.body)
+    goal = comp(f.goal) if f.goal else None
+    used = E.names_used(f.body.node, macros) | (E.names_used(f.goal.node, macros) if f.goal else set())
+    on_steps = any(n.split(".")[0] in STEP_ROOTS for n in used)
+    if on_steps and f.kind not in SAFETY_KINDS:
+        raise p.src.error(f"a {f.kind} property cannot read step names ({', '.join(sorted(used))})",
+                          "formula", "use state names only, or an always/sometimes property")
+    if on_steps and "terminal" in used:
+        raise p.src.error("a step property cannot read 'terminal' (it describes states)", "formula",
+                          "split it into a state property and a step property")
+    return Property(p.name, f.kind, p.formula, p.doc, body.fn, goal.fn if goal else None,
+                    on_steps, "terminal" in used, p.fairness, p.src)
+
+
+def macro_nodes(defines: dict) -> dict:
+    return {k: t.node for k, t in defines.items()}
+
+
+def require_known(names, known: dict, src: Src) -> None:
+    for n in names:
+        if n not in known:
+            from .errors import did_you_mean
+            raise InputError(f"unknown property '{n}'", file=src.file, where=src.where("properties"),
+                             fix=did_you_mean(n, known))

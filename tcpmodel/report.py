@@ -1,0 +1,51 @@
+"""Human-readable check results: a verdict table per check, then each counterexample as a trace."""
+
+from __future__ import annotations
+
+from .params import SCHEMA
+from .trace import render_text
+
+
+def _params_line(params: dict) -> str:
+    changed = [f"{k}={_fmt(v)}" for k, v in params.items() if SCHEMA[k].default != v]
+    return " ".join(changed) if changed else "defaults"
+
+
+def _fmt(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return "[" + ",".join(map(str, v)) + "]"
+    return str(v)
+
+
+def render_check(model, res, *, witnesses: bool = False, diffs: bool = True) -> str:
+    c = model.check
+    out = [f"== {c.name} ({c.variant}) -- {' '.join(c.description.split())}",
+           f"   parameters: {_params_line(c.params)}"]
+    status = "complete" if res.complete else f"INCOMPLETE ({res.stop_reason})"
+    out.append(f"   {res.states:,} states, {res.transitions:,} transitions, depth {res.depth}, "
+               f"{res.seconds:.2f} s, {status}")
+    rows = [("property", "kind", "verdict", "trace", "detail")]
+    for p in res.properties:
+        rows.append((p.name, p.kind, p.verdict.upper() if p.verdict == "violated" else p.verdict,
+                     str(p.depth) if p.depth is not None else "-", p.detail))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out.append("")
+    for r in rows:
+        out.append("   " + "  ".join(f"{r[i]:<{widths[i]}}" for i in range(4)) + "  " + r[4])
+    for w in res.warnings:
+        out.append(f"   warning: {w}")
+    for p in res.properties:
+        show = p.trace is not None and (p.verdict == "violated" or witnesses)
+        if not show:
+            continue
+        label = "counterexample" if p.verdict == "violated" else "witness"
+        out.append("")
+        out.append(f"   {p.name} {p.verdict}: {' '.join(p.formula.split())}")
+        if p.doc:
+            out.append(f"   ({' '.join(p.doc.split())})")
+        out.append(f"   shortest {label}, {p.depth} steps:")
+        out.append(render_text(p.trace, indent="   ", diffs=diffs))
+    out.append("")
+    return "\n".join(out)

@@ -1,0 +1,259 @@
+"""The composed system: endpoints A and B, one channel per direction, faults and applications.
+
+A global state is a flat tuple (see the ``EA``.. ``BA`` indices)::
+
+    (A local, B local, A script pc, B script pc, A incarnation, B incarnation,
+     losses used, duplications used, crashes used, channel A->B, channel B->A)
+
+Channels hold segment codes: the rule-visible part (seq, ack, flags, data) times
+``ghost_radix`` plus a ghost tag (sender's and receiver's incarnation when it was
+sent).  Rules never see the tag; properties (``step.stale``) and the MSL model do.
+A bag channel is a sorted tuple (a multiset: any segment may arrive next); a FIFO
+channel keeps sending order.
+
+The interface every engine consumes is :meth:`System.initial_states` and
+:meth:`System.successors` (the action and the next state), plus ``describe``
+helpers used by traces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from .endpoint import NO_SEG, EndpointMachine, Outcome
+from .params import UNBOUNDED
+
+EA, EB, PCA, PCB, INCA, INCB, LOSS, DUP, CRASH, AB, BA = range(11)
+SIDES = ("A", "B")
+OUT = (AB, BA)   # channel a side sends on
+IN = (BA, AB)    # channel a side receives from
+NET_EVENTS = ("loss", "dup", "crash")
+
+
+class Action(NamedTuple):
+    kind: str            # call, rcv, timer, loss, dup, crash
+    side: int            # acting endpoint; for loss/dup the sender of the segment
+    event: int           # machine event index, or -1
+    seg: int             # segment involved (received, lost, duplicated), full code, or -1
+    out: Outcome | None  # rule outcome for endpoint steps
+    sent: int            # full code of the segment sent, or -1
+    overflow: bool       # the sent segment did not fit in the channel and was dropped
+    stale: bool          # the received segment was sent to an earlier incarnation
+
+
+@dataclass
+class ScriptStep:
+    event: int
+    call: str
+    when: object          # compiled predicate over the local state, or None
+    when_text: str | None
+
+
+class System:
+    """Two endpoints over two faulty channels; see the module docstring for the state layout."""
+
+    def __init__(self, spec, params: dict, scripts: tuple):
+        self.spec = spec
+        self.params = params
+        self.machines = (EndpointMachine(spec, params, "A"), EndpointMachine(spec, params, "B"))
+        self.scripts = scripts  # (list[ScriptStep] | None, ...); None = any user call at any time
+        self.cap = params["capacity"]
+        self.fifo = params["channel"] == "fifo"
+        self.max_inc = params["incarnations"]
+        self.g1 = self.max_inc + 1
+        self.ghost_radix = self.g1 * self.g1
+        loss = params["loss"]
+        self.loss_bound = None if loss == UNBOUNDED else loss
+        self.dup_bound = params["dup"]
+        self.crash_bound = params["crashes"]
+        sides = params["crash_sides"]
+        self.crash_sides = {"a": (0,), "b": (1,), "both": (0, 1)}[sides]
+        self.crash_restart = params["crash_restart"]
+        self.old_segments = params["old_segments"]
+        self.spurious_rto = params["spurious_rto"]
+        self.events = self.machines[0].events + NET_EVENTS
+
+    # ------------------------------------------------------------ interface
+
+    def initial_states(self) -> list:
+        a, b = self.machines
+        return [(a.initial_code, b.initial_code, 0, 0, 0, 0, 0, 0, 0, (), ())]
+
+    def successors(self, s: tuple) -> list:
+        """Every enabled action with its next state, in a fixed order."""
+        out: list = []
+        self._endpoint(s, 0, out)
+        self._endpoint(s, 1, out)
+        self._network(s, out)
+        return out
+
+    # ------------------------------------------------------------ endpoint steps
+
+    def _endpoint(self, s: tuple, side: int, out: list) -> None:
+        m = self.machines[side]
+        code = s[side]
+        st = m.state_of(code)
+        script = self.scripts[side]
+        # the incarnation after a user call: leaving the initial state opens the next one
+        inc_after = s[INCA + side] + (st == m.initial)
+        if script is None:
+            for ev in m.user_events:
+                for o in m.react(code, ev, NO_SEG, False, inc_after):
+                    if o.code != code or o.send != NO_SEG:
+                        self._apply(s, side, "call", ev, o, out)
+        else:
+            pc = s[PCA + side]
+            if pc < len(script):
+                step = script[pc]
+                other = self.machines[1 - side].state_of(s[1 - side])
+                if step.when is None or step.when(m.decode(code) + (other,)):
+                    for o in m.react(code, step.event, NO_SEG, False, inc_after):
+                        self._apply(s, side, "call", step.event, o, out, pc=pc + 1)
+        for ev in m.timer_events:
+            msl = (st, ev) in m.uses_msl and self.msl_expired(s, side)
+            for o in m.react(code, ev, NO_SEG, msl):
+                if o.code == code and o.send == NO_SEG:
+                    continue
+                if (o.code == code and not self.spurious_rto
+                        and self._in_flight(s[OUT[side]], o.send)):
+                    continue  # the original is still in flight: no timeout yet
+                self._apply(s, side, "timer", ev, o, out)
+        chan = s[IN[side]]
+        if chan:
+            inc = s[INCA + side]
+            candidates = chan[:1] if self.fifo else dict.fromkeys(chan)
+            for full in candidates:
+                segr, ghost = divmod(full, self.ghost_radix)
+                rinc = ghost % self.g1
+                stale = 0 < rinc < inc
+                ev = m.classify(segr)
+                msl = (st, ev) in m.uses_msl and self.msl_expired(s, side)
+                rest = _remove(chan, full)
+                for o in m.react(code, ev, segr, msl, inc):
+                    self._apply(s, side, "rcv", ev, o, out, seg=full, chan_in=rest, stale=stale)
+        if (self.crash_bound and s[CRASH] < self.crash_bound and side in self.crash_sides
+                and st != m.initial):
+            n = list(s)
+            n[side] = m.initial_code
+            n[CRASH] += 1
+            if self.scripts[side] is not None:
+                n[PCA + side] = 0 if self.crash_restart else len(self.scripts[side])
+            out.append((Action("crash", side, -1, -1, None, -1, False, False), tuple(n)))
+
+    def _apply(self, s, side, kind, ev, o: Outcome, out, *, pc=None, seg=-1, chan_in=None,
+               stale=False) -> None:
+        m = self.machines[side]
+        n = list(s)
+        n[side] = o.code
+        if pc is not None:
+            n[PCA + side] = pc
+        if chan_in is not None:
+            n[IN[side]] = chan_in
+        if m.state_of(s[side]) == m.initial and m.state_of(o.code) != m.initial:
+            # leaving the initial state opens a new incarnation (bounded)
+            if s[INCA + side] >= self.max_inc:
+                return
+            n[INCA + side] += 1
+            if not self.old_segments:
+                self._purge(n, side)
+        sent = -1
+        overflow = False
+        if o.send != NO_SEG:
+            # ghost tag: sender's incarnation, and the receiver's (0 if it is not open)
+            other = 1 - side
+            om = self.machines[other]
+            rinc = 0 if om.state_of(n[other]) == om.initial else n[INCA + other]
+            sent = (o.send * self.g1 + n[INCA + side]) * self.g1 + rinc
+            ch = n[OUT[side]]
+            if len(ch) < self.cap:
+                n[OUT[side]] = self._add(ch, sent)
+            else:
+                overflow = True
+        out.append((Action(kind, side, ev, seg, o, sent, overflow, stale), tuple(n)))
+
+    def _purge(self, n: list, side: int) -> None:
+        """Drop every segment of an earlier incarnation of ``side`` (old_segments = false)."""
+        inc = n[INCA + side]
+        g1 = self.g1
+        for ch_i, pos in ((OUT[side], 1), (IN[side], 0)):
+            # in OUT the side is the sender (first tag digit), in IN the receiver (second)
+            keep = []
+            for full in n[ch_i]:
+                tag = full % self.ghost_radix
+                mine = tag // g1 if pos == 1 else tag % g1
+                if mine >= inc:
+                    keep.append(full)
+            n[ch_i] = tuple(keep)
+
+    def _in_flight(self, ch: tuple, segr: int) -> bool:
+        gr = self.ghost_radix
+        return any(full // gr == segr for full in ch)
+
+    def msl_expired(self, s: tuple, side: int) -> bool:
+        """No segment of this incarnation of ``side`` (either direction) is still in flight."""
+        inc = s[INCA + side]
+        g1, gr = self.g1, self.ghost_radix
+        for full in s[OUT[side]]:
+            if (full % gr) // g1 == inc:
+                return False
+        for full in s[IN[side]]:
+            if full % g1 == inc:
+                return False
+        return True
+
+    # ------------------------------------------------------------ network steps
+
+    def _network(self, s: tuple, out: list) -> None:
+        if self.loss_bound is None or s[LOSS] < self.loss_bound:
+            for side in (0, 1):
+                ch = s[OUT[side]]
+                for full in dict.fromkeys(ch):
+                    n = list(s)
+                    n[OUT[side]] = _remove(ch, full)
+                    if self.loss_bound is not None:
+                        n[LOSS] += 1
+                    out.append((Action("loss", side, -1, full, None, -1, False, False), tuple(n)))
+        if s[DUP] < self.dup_bound:
+            for side in (0, 1):
+                ch = s[OUT[side]]
+                if len(ch) >= self.cap:
+                    continue
+                for full in dict.fromkeys(ch):
+                    n = list(s)
+                    if self.fifo:
+                        i = ch.index(full)
+                        n[OUT[side]] = ch[:i + 1] + (full,) + ch[i + 1:]
+                    else:
+                        n[OUT[side]] = self._add(ch, full)
+                    n[DUP] += 1
+                    out.append((Action("dup", side, -1, full, None, -1, False, False), tuple(n)))
+
+    def _add(self, ch: tuple, full: int) -> tuple:
+        if self.fifo:
+            return ch + (full,)
+        return tuple(sorted(ch + (full,)))
+
+    # ------------------------------------------------------------ descriptions
+
+    def split(self, full: int) -> tuple:
+        """(rule-visible segment code, sender incarnation, receiver incarnation)."""
+        segr, tag = divmod(full, self.ghost_radix)
+        sinc, rinc = divmod(tag, self.g1)
+        return segr, sinc, rinc
+
+    def seg_text(self, full: int) -> str:
+        return self.machines[0].seg.text(self.split(full)[0])
+
+    def event_name(self, a: Action) -> str:
+        if a.kind in NET_EVENTS:
+            return a.kind
+        return self.machines[a.side].events[a.event]
+
+    def rule_id(self, a: Action) -> str | None:
+        return self.machines[a.side].rules[a.out.rule].id if a.out else None
+
+
+def _remove(ch: tuple, full: int) -> tuple:
+    i = ch.index(full)
+    return ch[:i] + ch[i + 1:]

@@ -1,0 +1,207 @@
+"""Traces: a run of the system as TCP steps, printed the way RFC 9293's figures are drawn.
+
+Every engine produces the same :class:`Trace` (a list of :class:`Step`), so text,
+JSON and charts look alike whatever found the run.  A step shows the endpoint
+states after it, the segment it moved, and only the TCB fields it changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .system import AB, BA, IN, NET_EVENTS, OUT, SIDES, Action, System
+
+CALL_NAMES = {
+    "open_active": "active OPEN", "open_passive": "passive OPEN", "send": "SEND", "close": "CLOSE",
+    "abort": "ABORT",
+}
+TIMER_NAMES = {"rto": "retransmission timeout", "time_wait": "2 MSL timeout",
+               "user_timeout": "user timeout"}
+
+
+@dataclass
+class Step:
+    index: int
+    kind: str                 # call, rcv, timer, loss, dup, crash
+    actor: str                # A, B or network
+    event: str
+    rule: str | None
+    received: str | None      # segment text (RFC notation)
+    sent: str | None
+    moved: str | None         # segment lost or duplicated by the network
+    direction: str | None     # "A->B" / "B->A" for the segment involved
+    overflow: bool
+    stale: bool
+    signal: str | None
+    a: str                    # endpoint states after the step
+    b: str
+    changes: dict = field(default_factory=dict)   # side -> {field: [old, new]}
+    note: str = ""
+
+    def to_json(self) -> dict:
+        d = {"step": self.index, "action": self.event, "kind": self.kind, "actor": self.actor,
+             "rule": self.rule, "a": self.a, "b": self.b}
+        for k in ("received", "sent", "moved", "direction", "signal", "note"):
+            v = getattr(self, k)
+            if v:
+                d[k] = v
+        if self.overflow:
+            d["overflow"] = True
+        if self.stale:
+            d["stale"] = True
+        if self.changes:
+            d["changes"] = self.changes
+        return d
+
+
+@dataclass
+class Trace:
+    initial_a: str
+    initial_b: str
+    steps: list
+    loop_start: int | None = None   # index into steps where a lasso's loop begins
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def to_json(self) -> dict:
+        d = {"initial": {"a": self.initial_a, "b": self.initial_b},
+             "steps": [s.to_json() for s in self.steps]}
+        if self.loop_start is not None:
+            d["loop_start"] = self.loop_start
+        return d
+
+
+def build_trace(system: System, start: tuple, moves: list, loop_start: int | None = None) -> Trace:
+    """``moves`` is a list of (action, next_state) taken from ``start``."""
+    ma, mb = system.machines
+    steps = []
+    prev = start
+    for i, (act, nxt) in enumerate(moves, start=1):
+        steps.append(describe_step(system, i, prev, act, nxt))
+        prev = nxt
+    return Trace(ma.state_name(start[0]), mb.state_name(start[1]), steps, loop_start)
+
+
+def describe_step(system: System, index: int, pre: tuple, act: Action, post: tuple) -> Step:
+    machines = system.machines
+    kind = act.kind
+    actor = "network" if kind in ("loss", "dup") else SIDES[act.side]
+    event = system.event_name(act)
+    received = sent = moved = direction = None
+    if kind == "rcv":
+        received = system.seg_text(act.seg)
+        direction = f"{SIDES[1 - act.side]}->{SIDES[act.side]}"
+    if act.sent >= 0:
+        sent = system.seg_text(act.sent)
+        if direction is None:
+            direction = f"{SIDES[act.side]}->{SIDES[1 - act.side]}"
+    if kind in ("loss", "dup"):
+        moved = system.seg_text(act.seg)
+        direction = f"{SIDES[act.side]}->{SIDES[1 - act.side]}"
+    changes = {}
+    for side in (0, 1):
+        m = machines[side]
+        before, after = m.view(pre[side]), m.view(post[side])
+        diff = {k: [before[k], after[k]] for k in before if k != "state" and before[k] != after[k]}
+        if diff:
+            changes[SIDES[side]] = diff
+    return Step(index, kind, actor, event, system.rule_id(act), received, sent, moved, direction,
+                act.overflow, act.stale, act.out.signal if act.out else None,
+                machines[0].state_name(post[0]), machines[1].state_name(post[1]), changes,
+                _note(system, act))
+
+
+def _note(system: System, act: Action) -> str:
+    who = SIDES[act.side]
+    if act.kind == "call":
+        return f"{who}: {CALL_NAMES.get(system.event_name(act), system.event_name(act))}"
+    if act.kind == "timer":
+        return f"{who}: {TIMER_NAMES.get(system.event_name(act), system.event_name(act))}"
+    if act.kind == "rcv":
+        return f"{who}: receives"
+    if act.kind == "loss":
+        return "network: segment lost"
+    if act.kind == "dup":
+        return "network: segment duplicated"
+    if act.kind == "crash":
+        return f"{who}: crash (TCB lost)"
+    return ""
+
+
+# ------------------------------------------------------------------ text
+
+STATE_W = 13
+SEG_W = 38
+
+
+def _seg_cell(left: str, seg: str, right: str) -> str:
+    return f"{left} {seg:<{SEG_W}} {right}"
+
+
+def _lines(step: Step) -> list[str]:
+    """One or two picture rows for a step: (A state, segment cell, B state)."""
+    rows = []
+    sender_is_a = step.direction == "A->B"
+    if step.kind == "rcv":
+        if sender_is_a:   # B receives A's segment
+            rows.append(_seg_cell("...", step.received, "-->"))
+        else:
+            rows.append(_seg_cell("<--", step.received, "..."))
+    if step.sent:
+        a_sends = step.actor == "A"
+        cell = _seg_cell("-->", step.sent, "...") if a_sends else _seg_cell("...", step.sent, "<--")
+        if step.overflow:
+            cell = _seg_cell("-->", step.sent, " X ") if a_sends else _seg_cell(" X ", step.sent, "<--")
+        rows.append(cell)
+    if step.kind == "loss":
+        rows.append(_seg_cell("-->", step.moved, " X ") if sender_is_a
+                    else _seg_cell(" X ", step.moved, "<--"))
+    if step.kind == "dup":
+        rows.append(_seg_cell("-->", step.moved, "x 2") if sender_is_a
+                    else _seg_cell("x 2", step.moved, "<--"))
+    if not rows:
+        rows.append(_seg_cell("   ", "", "   "))
+    return rows
+
+
+def render_text(trace: Trace, *, indent: str = "  ", diffs: bool = True) -> str:
+    """RFC 9293 figure style: numbered lines, both states, segments with arrows."""
+    width = len(str(len(trace.steps)))
+    head = f"{indent}{'':>{width}}   {'TCP A':<{STATE_W}} {'':<{SEG_W + 8}} {'TCP B':<{STATE_W}}"
+    out = [head.rstrip()]
+    out.append(f"{indent}{0:>{width}}.  {trace.initial_a:<{STATE_W}} {'':<{SEG_W + 8}} "
+               f"{trace.initial_b:<{STATE_W}}".rstrip())
+    for st in trace.steps:
+        if trace.loop_start is not None and st.index - 1 == trace.loop_start:
+            out.append(f"{indent}{'':>{width}}   -- loop: the following steps repeat forever --")
+        rows = _lines(st)
+        note = st.note
+        tags = []
+        if st.rule:
+            tags.append(st.rule)
+        if st.signal:
+            tags.append(f"signal: {st.signal}")
+        if st.overflow:
+            tags.append("dropped: channel full")
+        if st.stale:
+            tags.append("STALE segment of an earlier incarnation")
+        if tags:
+            note += "  [" + "; ".join(tags) + "]"
+        for j, cell in enumerate(rows):
+            num = f"{st.index:>{width}}." if j == 0 else " " * (width + 1)
+            a = st.a if j == 0 else ""
+            b = st.b if j == 0 else ""
+            line = f"{indent}{num}  {a:<{STATE_W}} {cell} {b:<{STATE_W}}"
+            if j == 0:
+                line += f"  {note}"
+            out.append(line.rstrip())
+        if diffs and st.changes:
+            parts = []
+            for side, ch in st.changes.items():
+                items = ", ".join(f"{k} {v[0]}->{v[1]}" for k, v in ch.items())
+                parts.append(f"{side}: {items}")
+            out.append(f"{indent}{'':>{width}}   {'':<{STATE_W}} " + "   ".join(parts))
+    if trace.loop_start is not None:
+        out.append(f"{indent}{'':>{width}}   -- back to step {trace.loop_start + 1} --")
+    return "\n".join(out)
