@@ -17,6 +17,7 @@ from .errors import InputError
 from .spec import FLAGS, EndpointSpec, Rule
 
 FLAG_BIT = {f: 1 << i for i, f in enumerate(FLAGS)}  # SYN=1 ACK=2 FIN=4 RST=8
+CTL_ORDER = ("SYN", "FIN", "RST", "ACK")  # as RFC 9293 writes them: <CTL=SYN,ACK>, <CTL=RST,ACK>
 SEG_FIELDS = ("seq", "ack", "SYN", "ACK", "FIN", "RST", "data", "len")
 NO_SEG = -1
 
@@ -48,7 +49,7 @@ class SegmentCodec:
     def text(self, code: int) -> str:
         """RFC notation: <SEQ=100><ACK=301><CTL=SYN,ACK> (plus <DATA=1> for an octet)."""
         seq, ack, flags, data = self.unpack(code)
-        ctl = ",".join(f for f in FLAGS if flags & FLAG_BIT[f])
+        ctl = ",".join(f for f in CTL_ORDER if flags & FLAG_BIT[f])
         out = f"<SEQ={seq}>"
         if flags & FLAG_BIT["ACK"]:
             out += f"<ACK={ack}>"

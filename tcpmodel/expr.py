@@ -50,7 +50,7 @@ class ExprError(Exception):
     """An error at a character offset of an expression; callers add the file/location."""
 
     def __init__(self, msg: str, pos: int, fix: str | None = None):
-        super().__init__(msg)
+        super().__init__(msg + (f" (fix: {fix})" if fix else ""))
         self.msg = msg
         self.pos = pos
         self.fix = fix

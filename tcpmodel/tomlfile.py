@@ -54,7 +54,9 @@ def load_toml(path: str | Path) -> TomlFile:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         where = f"{m.group(1)}:{m.group(2)}" if m else None
-        what = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        if "(at end of document)" in msg:
+            where = f"{len(text.splitlines())}: end of file"
+        what = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
         raise InputError(f"malformed TOML: {what}", file=str(p), where=where,
                          fix="see https://toml.io for the syntax") from None
     return TomlFile(str(p), data, text)
