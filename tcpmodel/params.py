@@ -29,8 +29,10 @@ SCHEMA = {p.name: p for p in [
     Param("iss_b", 4, "B's ISS when iss = 'fixed': one value, or a list with one per incarnation",
           "int_or_list", 0, 255),
     Param("data", 0, "data octets each side may SEND per connection", "int", 0, 8),
-    Param("capacity", 2, "segments each channel holds; a send into a full channel is dropped",
-          "int", 1, 16),
+    Param("capacity", 2, "segments each channel holds", "int", 1, 16),
+    Param("overflow", "drop", "a send into a full channel: 'drop' (tail drop, outside the loss "
+          "budget, counted and shown) or 'block' (the step waits for room)", "choice",
+          choices=("drop", "block")),
     Param("channel", "bag", "'bag' (segments may be reordered) or 'fifo'", "choice",
           choices=("bag", "fifo")),
     Param("loss", 0, "how many segments the network may lose (or 'unbounded')",

@@ -72,6 +72,7 @@ class System:
         self.crash_restart = params["crash_restart"]
         self.old_segments = params["old_segments"]
         self.spurious_rto = params["spurious_rto"]
+        self.overflow_drop = params["overflow"] == "drop"
         self.events = self.machines[0].events + NET_EVENTS
 
     # ------------------------------------------------------------ interface
@@ -115,9 +116,11 @@ class System:
             for o in m.react(code, ev, NO_SEG, msl):
                 if o.code == code and o.send == NO_SEG:
                     continue
-                if (o.code == code and not self.spurious_rto
-                        and self._in_flight(s[OUT[side]], o.send)):
-                    continue  # the original is still in flight: no timeout yet
+                if o.code == code and not self.spurious_rto and (
+                        s[IN[side]] or self._in_flight(s[OUT[side]], o.send)):
+                    # the timer outlasts a round trip: it waits while the original, or anything
+                    # from the peer (perhaps its acknowledgment), is still in the network
+                    continue
                 self._apply(s, side, "timer", ev, o, out)
         chan = s[IN[side]]
         if chan:
@@ -168,8 +171,10 @@ class System:
             ch = n[OUT[side]]
             if len(ch) < self.cap:
                 n[OUT[side]] = self._add(ch, sent)
+            elif self.overflow_drop:
+                overflow = True  # tail drop, like a full router queue
             else:
-                overflow = True
+                return  # overflow = "block": the step waits until the channel has room
         out.append((Action(kind, side, ev, seg, o, sent, overflow, stale), tuple(n)))
 
     def _purge(self, n: list, side: int) -> None:

@@ -46,3 +46,25 @@ class Endpoint:
 @pytest.fixture
 def ep():
     return Endpoint
+
+
+def run_check(name, variant=None, properties=None, max_states=None, timeout=None, **overrides):
+    """Build and run a check with the explicit engine; returns (model, result)."""
+    from tcpmodel.check import build, load_check
+    from tcpmodel.engines import explicit
+
+    model = build(load_check(name, overrides=overrides, variant=variant), properties)
+    return model, explicit.check(model, max_states=max_states, timeout=timeout)
+
+
+def verdicts(result):
+    return {p.name: p.verdict for p in result.properties}
+
+
+def reachable(name, variant=None, **overrides):
+    """(model, list of reachable states) of a check."""
+    from tcpmodel.check import build, load_check
+    from tcpmodel.engines.explicit import explore
+
+    model = build(load_check(name, overrides=overrides, variant=variant), [])
+    return model, explore(model.system, []).states

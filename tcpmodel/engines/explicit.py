@@ -196,7 +196,8 @@ def check(model, *, max_states=None, timeout=None, progress=None) -> CheckResult
     res.unfired_rules = [r.id for i, r in enumerate(ma.rules)
                          if (0, i) not in ex.fired and (1, i) not in ex.fired]
     if ex.overflow:
-        res.warnings.append(f"{ex.overflow:,} sends found a full channel and were dropped "
-                            f"(capacity = {system.cap}); raise capacity to see if that matters")
+        res.warnings.append(f"{ex.overflow:,} transitions drop a segment at a full channel "
+                            f"(capacity = {system.cap}, overflow = drop): the network loses "
+                            "segments even where loss = 0; raise capacity or set overflow = block")
     res._exploration = ex  # kept for callers that export the graph
     return res
