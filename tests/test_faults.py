@@ -110,6 +110,6 @@ def test_user_timeout_lets_a_side_give_up():
 def test_overflow_drop_versus_block():
     def drops(model, states):
         return sum(act.overflow for s in states for act, _ in model.system.successors(s))
-    md, sd = reachable("handshake", loss=0, capacity=1, dup=1)
-    mb, sb = reachable("handshake", loss=0, capacity=1, dup=1, overflow="block")
+    md, sd = reachable("close", loss=0, capacity=1)
+    mb, sb = reachable("close", loss=0, capacity=1, overflow="block")
     assert drops(md, sd) > 0 and drops(mb, sb) == 0
