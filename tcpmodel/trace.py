@@ -41,6 +41,9 @@ class Step:
     def to_json(self) -> dict:
         d = {"step": self.index, "action": self.event, "kind": self.kind, "actor": self.actor,
              "rule": self.rule, "a": self.a, "b": self.b}
+        seg = self.received or self.moved or self.sent
+        if seg:
+            d["segment"] = seg  # the segment this step is about (received, lost/copied, or sent)
         for k in ("received", "sent", "moved", "direction", "signal", "note"):
             v = getattr(self, k)
             if v:

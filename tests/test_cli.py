@@ -1,0 +1,153 @@
+"""The command line as a user runs it: exit codes, output, JSON, and one-line input errors."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, timeout=300):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    p = subprocess.run([sys.executable, "-m", "tcpmodel", *args], capture_output=True, text=True,
+                       timeout=timeout, env=env, cwd=ROOT)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_holding_check_exits_0():
+    code, out, _ = run("check", "handshake", "-q")
+    assert code == 0
+    assert "no_deadlock" in out and "holds" in out and "VIOLATED" not in out
+
+
+def test_violation_exits_1_and_prints_the_trace_in_rfc_notation():
+    code, out, _ = run("check", "time-wait", "-q")
+    assert code == 1
+    assert "time_wait_safety violated" in out
+    assert "TCP A" in out and "TCP B" in out
+    assert "<CTL=RST>" in out and "TIME-WAIT" in out
+    assert " 1.  " in out  # numbered lines
+
+
+def test_variant_override_fixes_it():
+    code, out, _ = run("check", "time-wait", "--variant", "rfc1337", "-q")
+    assert code == 0, out
+
+
+def test_limit_exits_3_with_unknown():
+    code, out, _ = run("check", "close", "--max-states", "10", "-q")
+    assert code == 3
+    assert "unknown" in out and "INCOMPLETE (max-states)" in out
+
+
+def test_json_document():
+    code, out, _ = run("check", "handshake", "time-wait", "--json", "-q")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["exit_code"] == 1
+    hs, tw = doc["checks"]
+    for key in ("name", "variant", "parameters", "states", "transitions", "depth", "seconds",
+                "complete"):
+        assert key in hs
+    assert hs["complete"] is True and hs["properties"]["no_deadlock"]["verdict"] == "holds"
+    p = tw["properties"]["time_wait_safety"]
+    assert p["verdict"] == "violated"
+    steps = p["trace"]["steps"]
+    assert len(steps) == p["depth"]
+    for s in steps:
+        assert {"action", "actor", "a", "b"} <= set(s)
+    assert any("segment" in s for s in steps)
+
+
+def test_property_and_set_options():
+    code, out, _ = run("check", "handshake", "-p", "both_established", "--set", "loss=0",
+                       "--json", "-q")
+    doc = json.loads(out)
+    assert code == 0 and list(doc["checks"][0]["properties"]) == ["both_established"]
+    assert doc["checks"][0]["parameters"]["loss"] == 0
+
+
+def test_list():
+    code, out, _ = run("list")
+    assert code == 0
+    for word in ("handshake", "rfc1337", "time_wait_safety", "seq_space"):
+        assert word in out
+
+
+def bad(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+BAD_INPUTS = {
+    "unknown check": (["check", "nosuch"], "unknown check 'nosuch'"),
+    "impossible parameter": (["check", "handshake", "--set", "seq_space=3"], "seq_space"),
+    "too small space": (["check", "handshake", "--set", "data=2", "--set", "seq_space=6"],
+                        "too small"),
+    "iss outside space": (["check", "handshake", "--set", "iss_a=9"], "iss_a"),
+    "unknown parameter": (["check", "handshake", "--set", "nosuch=1"], "unknown parameter"),
+    "unknown variant": (["check", "handshake", "--variant", "rfc9999"], "unknown variant"),
+    "unknown property": (["check", "handshake", "--property", "nosuch"], "no property 'nosuch'"),
+    "bad option value": (["check", "handshake", "--max-states", "many"], "invalid int value"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_command_lines_exit_2_with_one_line(case):
+    args, needle = BAD_INPUTS[case]
+    code, out, err = run(*args)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("tcpmodel: error:"), err
+    assert needle in err and "Traceback" not in err
+
+
+BAD_FILES = {
+    "malformed.toml": ('variant = "rfc9293"\n[params\nloss = 1\n', "malformed TOML"),
+    "unknown-prop.toml": ('properties = ["no_deadlok"]\n', "unknown property 'no_deadlok'"),
+    "bad-formula.toml": ('[[property]]\nname = "x"\nformula = "always a.state = 1"\n',
+                         "'=' is not an operator"),
+    "unknown-state.toml": ('[[property]]\nname = "x"\nformula = "always a.state != \'ESTABLISED\'"\n',
+                           "unknown state 'ESTABLISED'"),
+    "bad-script.toml": ('[scripts]\na = [{ call = "connect" }]\n', "unknown user call 'connect'"),
+    "bad-param.toml": ('[params]\nloss = -1\n', "loss"),
+    "type-error.toml": ('[[property]]\nname = "x"\nformula = "always a.snd_nxt < 3"\n', "seq_lt"),
+    "bad-key.toml": ('[params]\nlos = 1\n', "did you mean 'loss'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_check_files_exit_2_naming_the_file(tmp_path, name):
+    text, needle = BAD_FILES[name]
+    code, out, err = run("check", bad(tmp_path, name, text))
+    assert code == 2, out
+    assert err.count("\n") == 1 and name in err and needle in err, err
+    assert "Traceback" not in err
+
+
+def test_bad_rule_file_as_variant(tmp_path):
+    text = (ROOT / "specs" / "rfc9293.toml").read_text().replace(
+        'event = "open_passive"\nnext = "LISTEN"', 'event = "open_pasive"\nnext = "LISTEN"')
+    path = bad(tmp_path, "v.toml", text)
+    code, _, err = run("check", "handshake", "--variant", path)
+    assert code == 2 and "v.toml:" in err and "unknown event 'open_pasive'" in err
+    assert "open_passive" in err and err.count("\n") == 1
+
+
+def test_ctrl_c_prints_a_partial_summary():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    p = subprocess.Popen([sys.executable, "-m", "tcpmodel", "check", "close", "-q", "--set",
+                          "capacity=4", "--set", "loss=4", "--set", "dup=2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    time.sleep(2.0)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 3, (out, err)
+    assert "INCOMPLETE (interrupted)" in out and "unknown" in out
+    assert "Traceback" not in err
