@@ -6,6 +6,13 @@ from tcpmodel.system import AB, BA, INCA, INCB
 SYNCED = {"ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"}
 
 
+def handshake(**overrides):
+    """The handshake check on a quiet network with fixed ISS, plus the switch under test."""
+    params = dict(loss=0, dup=0, iss="fixed")
+    params.update(overrides)
+    return reachable("handshake", **params)
+
+
 def names(model, s):
     ma, mb = model.system.machines
     return ma.state_name(s[0]), mb.state_name(s[1])
@@ -19,8 +26,8 @@ def test_loss_lets_the_first_syn_vanish():
     def syn_lost(model, states):
         return any(names(model, s) == ("SYN-SENT", "LISTEN") and not s[AB] and not s[BA]
                    for s in states)
-    m0, s0 = reachable("handshake", loss=0)
-    m1, s1 = reachable("handshake", loss=1)
+    m0, s0 = handshake(loss=0)
+    m1, s1 = handshake(loss=1)
     assert not syn_lost(m0, s0) and syn_lost(m1, s1)
 
 
@@ -28,8 +35,8 @@ def test_dup_puts_two_copies_of_the_syn_in_flight():
     # the SYN is retransmitted only when no copy is in flight, so two copies mean duplication
     def two_syns(model, states):
         return any(segs(model, s[AB]).count("<SEQ=0><CTL=SYN>") == 2 for s in states)
-    assert not two_syns(*reachable("handshake", loss=0))
-    assert two_syns(*reachable("handshake", loss=0, dup=1))
+    assert not two_syns(*handshake(loss=0))
+    assert two_syns(*handshake(loss=0, dup=1))
 
 
 def test_fifo_forbids_reordering_that_a_bag_allows():
@@ -54,15 +61,15 @@ def test_fifo_forbids_reordering_that_a_bag_allows():
 
 def test_capacity_bounds_the_channels():
     for cap in (1, 2, 3):
-        _, states = reachable("handshake", loss=0, dup=2, capacity=cap)
+        _, states = handshake(loss=0, dup=2, capacity=cap)
         assert max(max(len(s[AB]), len(s[BA])) for s in states) == cap
 
 
 def test_crash_makes_a_half_open_connection():
     def half_open(model, states):
         return any(names(model, s) == ("ESTABLISHED", "CLOSED") for s in states)
-    m0, s0 = reachable("handshake", loss=0, crashes=0)
-    m1, s1 = reachable("handshake", loss=0, crashes=1, crash_sides="b")
+    m0, s0 = handshake(loss=0, crashes=0)
+    m1, s1 = handshake(loss=0, crashes=1, crash_sides="b")
     assert not half_open(m0, s0) and half_open(m1, s1)
 
 
@@ -87,23 +94,23 @@ def test_old_segments_switch_purges_earlier_incarnations():
 
 
 def test_iss_any_explores_every_initial_sequence_number():
-    m, states = reachable("handshake", loss=0, iss="any")
+    m, states = handshake(loss=0, iss="any")
     mb = m.system.machines[1]
     isses = {mb.view(s[1])["iss"] for s in states if mb.state_name(s[1]) == "ESTABLISHED"}
     assert isses == set(range(8))
 
 
 def test_spurious_rto_adds_premature_retransmissions():
-    _, quiet = reachable("handshake", loss=0)
-    _, eager = reachable("handshake", loss=0, spurious_rto=True)
+    _, quiet = handshake(loss=0)
+    _, eager = handshake(loss=0, spurious_rto=True)
     assert len(eager) > len(quiet)
 
 
 def test_user_timeout_lets_a_side_give_up():
     def gave_up(model, states):
         return any(names(model, s)[0] == "CLOSED" and s[INCA] == 1 for s in states)
-    m0, s0 = reachable("handshake", loss="unbounded")
-    m1, s1 = reachable("handshake", loss="unbounded", user_timeout=True)
+    m0, s0 = handshake(loss="unbounded")
+    m1, s1 = handshake(loss="unbounded", user_timeout=True)
     assert not gave_up(m0, s0) and gave_up(m1, s1)
 
 
