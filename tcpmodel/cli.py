@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--timeout", type=float, metavar="SECONDS", help="stop after this many seconds per check")
     c.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     c.add_argument("--witnesses", action="store_true", help="also print the traces of 'sometimes' witnesses")
+    c.add_argument("--coverage", action="store_true",
+                   help="list the rules that never fired (like SPIN's 'unreached')")
     c.add_argument("--no-diffs", action="store_true", help="omit the per-step TCB changes in traces")
     c.add_argument("--graph", metavar="FILE",
                    help="export the reachable state graph (.graphml or .dot; small runs only)")
@@ -106,7 +108,8 @@ def cmd_check(args) -> int:
         if args.graph:
             _export_graph(model, res, args.graph, args.graph_limit, len(models))
         if not args.json:
-            print(render_check(model, res, witnesses=args.witnesses, diffs=not args.no_diffs))
+            print(render_check(model, res, witnesses=args.witnesses, diffs=not args.no_diffs,
+                               coverage=args.coverage))
             sys.stdout.flush()
         if res.stop_reason == "interrupted":
             interrupted = True

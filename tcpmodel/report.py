@@ -19,7 +19,8 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def render_check(model, res, *, witnesses: bool = False, diffs: bool = True) -> str:
+def render_check(model, res, *, witnesses: bool = False, diffs: bool = True,
+                 coverage: bool = False) -> str:
     c = model.check
     out = [f"== {c.name} ({c.variant}) -- {' '.join(c.description.split())}",
            f"   parameters: {_params_line(c.params)}"]
@@ -36,6 +37,15 @@ def render_check(model, res, *, witnesses: bool = False, diffs: bool = True) -> 
         out.append("   " + "  ".join(f"{r[i]:<{widths[i]}}" for i in range(4)) + "  " + r[4])
     for w in res.warnings:
         out.append(f"   warning: {w}")
+    if res.unfired_rules and res.complete:
+        total = len(model.system.machines[0].rules)
+        if coverage:
+            out.append(f"   rules never fired ({len(res.unfired_rules)} of {total}): "
+                       + ", ".join(res.unfired_rules))
+        else:
+            out.append(f"   {len(res.unfired_rules)} of {total} rules never fired "
+                       "(--coverage lists them)")
+    shown: dict = {}  # trace text -> property that printed it
     for p in res.properties:
         show = p.trace is not None and (p.verdict == "violated" or witnesses)
         if not show:
@@ -45,7 +55,12 @@ def render_check(model, res, *, witnesses: bool = False, diffs: bool = True) -> 
         out.append(f"   {p.name} {p.verdict}: {' '.join(p.formula.split())}")
         if p.doc:
             out.append(f"   ({' '.join(p.doc.split())})")
+        text = render_text(p.trace, indent="   ", diffs=diffs)
+        if text in shown:
+            out.append(f"   shortest {label}: the same {p.depth} steps as {shown[text]} above")
+            continue
+        shown[text] = p.name
         out.append(f"   shortest {label}, {p.depth} steps:")
-        out.append(render_text(p.trace, indent="   ", diffs=diffs))
+        out.append(text)
     out.append("")
     return "\n".join(out)

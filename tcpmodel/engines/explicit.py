@@ -193,11 +193,14 @@ def check(model, *, max_states=None, timeout=None, progress=None) -> CheckResult
                 p.name, p.kind, p.formula, UNKNOWN, p.doc, method="explicit BFS",
                 detail=f"search stopped ({ex.stop_reason}) after {covered}"))
     ma = system.machines[0]
+    # a rule with no effect on a user call or timer never shows as a step, so it cannot "fire"
     res.unfired_rules = [r.id for i, r in enumerate(ma.rules)
-                         if (0, i) not in ex.fired and (1, i) not in ex.fired]
+                         if (0, i) not in ex.fired and (1, i) not in ex.fired
+                         and not (r.is_noop and "segment" not in
+                                  {ma.spec.event_kind(e) for e in r.events})]
     if ex.overflow:
         res.warnings.append(f"{ex.overflow:,} transitions drop a segment at a full channel "
-                            f"(capacity = {system.cap}, overflow = drop): the network loses "
-                            "segments even where loss = 0; raise capacity or set overflow = block")
+                            f"(capacity = {system.cap}, overflow = drop): tail drops happen "
+                            "even where loss = 0")
     res._exploration = ex  # kept for callers that export the graph
     return res
