@@ -10,7 +10,7 @@ from . import expr as E
 from . import params as P
 from .errors import InputError, did_you_mean
 from .props import PropertyDef, Property, compile_property, system_scope
-from .spec import EndpointSpec, Src, load_variant, parse_text, specs_dir
+from .spec import EndpointSpec, Src, load_variant, parse_text, resolve_named, specs_dir
 from .system import ScriptStep, System
 from .tomlfile import TomlFile, check_keys, load_toml
 
@@ -27,14 +27,7 @@ def list_checks() -> list[str]:
 
 
 def resolve_check(name_or_path: str) -> Path:
-    p = Path(name_or_path)
-    if p.suffix == ".toml" or "/" in name_or_path:
-        return p
-    cand = checks_dir() / f"{name_or_path}.toml"
-    if not cand.exists():
-        raise InputError(f"unknown check '{name_or_path}'",
-                         fix=did_you_mean(name_or_path, list_checks()) + " (or give a path)")
-    return cand
+    return resolve_named(name_or_path, checks_dir(), "check", list_checks)
 
 
 @dataclass

@@ -138,15 +138,20 @@ class EndpointSpec:
 
 # ---------------------------------------------------------------- loading
 
-def resolve_variant(name_or_path: str) -> Path:
+def resolve_named(name_or_path: str, directory: Path, kind: str, known) -> Path:
+    """A shipped file by name (``directory/NAME.toml``), or any path as given."""
     p = Path(name_or_path)
     if p.suffix == ".toml" or "/" in name_or_path:
         return p
-    cand = specs_dir() / f"{name_or_path}.toml"
+    cand = directory / f"{name_or_path}.toml"
     if not cand.exists():
-        raise InputError(f"unknown variant '{name_or_path}'",
-                         fix=did_you_mean(name_or_path, list_variants()))
+        raise InputError(f"unknown {kind} '{name_or_path}'",
+                         fix=did_you_mean(name_or_path, known()) + " (or give a path)")
     return cand
+
+
+def resolve_variant(name_or_path: str) -> Path:
+    return resolve_named(name_or_path, specs_dir(), "variant", list_variants)
 
 
 def list_variants() -> list[str]:
@@ -379,39 +384,32 @@ def _rule_index(spec: EndpointSpec, rid, src: Src) -> int:
 
 # ---------------------------------------------------------------- validation
 
-def expand_states(spec: EndpointSpec, names: tuple, src: Src) -> tuple:
+def _expand(names: tuple, singles: tuple, groups: dict, kind: str, src: Src) -> tuple:
+    """Names, group names and "*" to the list of members, in order, without repeats."""
     out = []
     for n in names:
         if n == "*":
-            out.extend(spec.states)
-        elif n in spec.groups:
-            out.extend(spec.groups[n])
-        elif n in spec.states:
+            out.extend(singles)
+        elif n in groups:
+            out.extend(groups[n])
+        elif n in singles:
             out.append(n)
         else:
-            raise src.error(f"unknown state '{n}'", "state",
-                            did_you_mean(n, list(spec.states) + list(spec.groups)))
+            raise src.error(f"unknown {kind} '{n}'", kind,
+                            did_you_mean(n, list(singles) + list(groups)))
     return tuple(dict.fromkeys(out))
+
+
+def expand_states(spec: EndpointSpec, names: tuple, src: Src) -> tuple:
+    return _expand(names, spec.states, spec.groups, "state", src)
 
 
 def expand_events(spec: EndpointSpec, names: tuple, src: Src) -> tuple:
-    out = []
-    for n in names:
-        if n == "*":
-            out.extend(spec.all_events)
-        elif n in spec.events:
-            out.extend(spec.events[n])
-        elif n in spec.all_events:
-            out.append(n)
-        else:
-            raise src.error(f"unknown event '{n}'", "event",
-                            did_you_mean(n, list(spec.all_events) + list(spec.events)))
-    return tuple(dict.fromkeys(out))
+    return _expand(names, spec.all_events, spec.events, "event", src)
 
 
 def validate(spec: EndpointSpec) -> None:
     """Structural checks that need no parameters, ending with the completeness check."""
-    f = spec.files[-1]
     src = Src(spec.files[0], None, "[endpoint]")
     if len(set(spec.states)) != len(spec.states):
         raise src.error("a state is listed twice", "states")

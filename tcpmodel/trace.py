@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .system import AB, BA, IN, NET_EVENTS, OUT, SIDES, Action, System
+from .system import SIDES, Action, System
 
 CALL_NAMES = {
     "open_active": "active OPEN", "open_passive": "passive OPEN", "send": "SEND", "close": "CLOSE",
