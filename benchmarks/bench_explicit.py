@@ -22,16 +22,15 @@ CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 from tcpmodel.check import build, load_check
-from tcpmodel.engines.explicit import explore
+from tcpmodel.engines.explicit import check
 name, variant = sys.argv[2], (sys.argv[3] or None)
 model = build(load_check(name, variant=variant))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-t0 = time.perf_counter()
-ex = explore(model.system, model.properties)
-secs = time.perf_counter() - t0
+res = check(model)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"states": len(ex.states), "transitions": ex.transitions, "depth": ex.depth,
-                  "seconds": secs, "peak_kb": peak, "base_kb": before, "complete": ex.complete}))
+print(json.dumps({"states": res.states, "transitions": res.transitions, "depth": res.depth,
+                  "seconds": res.seconds, "live": res.liveness_seconds or 0.0,
+                  "peak_kb": peak, "base_kb": before, "complete": res.complete}))
 """
 
 
@@ -51,22 +50,25 @@ def main() -> None:
 
     targets = args.checks or list_checks()
     print(f"explicit engine, median of {args.runs} runs each (fresh process per run)")
-    head = (f"{'check':<22} {'states':>10} {'transitions':>12} {'depth':>5} {'seconds':>8} "
-            f"{'states/s':>10} {'peak MB':>8} {'B/state':>8}")
+    head = (f"{'check':<22} {'states':>10} {'transitions':>12} {'depth':>5} {'search s':>8} "
+            f"{'states/s':>10} {'liveness s':>10} {'peak MB':>8} {'B/state':>8}")
     print(head)
     print("-" * len(head))
     for t in targets:
         name, _, variant = t.partition(":")
         runs = [run_once(name, variant) for _ in range(args.runs)]
         secs = statistics.median(r["seconds"] for r in runs)
+        live = statistics.median(r["live"] for r in runs)
         peak = statistics.median(r["peak_kb"] for r in runs) / 1024
         grown = statistics.median(r["peak_kb"] - r["base_kb"] for r in runs) * 1024
         r = runs[0]
         label = t if variant else f"{name}"
         print(f"{label:<22} {r['states']:>10,} {r['transitions']:>12,} {r['depth']:>5} "
-              f"{secs:>8.3f} {r['states'] / secs:>10,.0f} {peak:>8.1f} "
+              f"{secs:>8.3f} {r['states'] / secs:>10,.0f} {live:>10.3f} {peak:>8.1f} "
               f"{grown / r['states']:>8.0f}")
-    print("B/state: peak resident memory grown during the search, divided by states stored")
+    print("search s: BFS with the safety properties (and the labelled graph when the check has\n"
+          "liveness properties); liveness s: the SCC/fairness analysis after it.\n"
+          "B/state: peak resident memory grown during the run, divided by states stored")
 
 
 if __name__ == "__main__":

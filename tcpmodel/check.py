@@ -8,13 +8,15 @@ from pathlib import Path
 
 from . import expr as E
 from . import params as P
+from .engines.live import resolve_fairness
 from .errors import InputError, did_you_mean
 from .props import PropertyDef, Property, compile_property, system_scope
 from .spec import EndpointSpec, Src, load_variant, parse_text, resolve_named, specs_dir
 from .system import ScriptStep, System
 from .tomlfile import TomlFile, check_keys, load_toml
 
-CHECK_KEYS = {"description", "variant", "params", "scripts", "define", "properties", "property"}
+CHECK_KEYS = {"description", "variant", "params", "scripts", "define", "properties", "property",
+              "fairness"}
 PROPERTY_KEYS = {"name", "formula", "doc", "fairness"}
 
 
@@ -41,6 +43,7 @@ class Check:
     scripts_raw: dict
     defines: dict
     property_defs: list
+    fairness: dict = field(default_factory=dict)
     overrides: dict = field(default_factory=dict)
 
     @property
@@ -79,10 +82,10 @@ def _property_def(raw: dict, tf: TomlFile, i: int) -> PropertyDef:
     if "formula" not in raw:
         raise src.error("a property needs a formula", "formula",
                         'formula = "always (a.state != \'CLOSING\')"')
-    fair = raw.get("fairness", [])
-    if isinstance(fair, str):
-        fair = [fair]
-    return PropertyDef(name, raw["formula"], str(raw.get("doc", "")), src, tuple(fair))
+    fair = raw.get("fairness", {})
+    if not isinstance(fair, dict):
+        raise src.error("'fairness' must be a table", "fairness", 'fairness = { deliver_ab = "none" }')
+    return PropertyDef(name, raw["formula"], str(raw.get("doc", "")), src, fair)
 
 
 def load_check(name_or_path: str, *, overrides: dict | None = None,
@@ -140,8 +143,12 @@ def load_check(name_or_path: str, *, overrides: dict | None = None,
     if dup:
         raise InputError(f"property '{sorted(dup)[0]}' is listed twice", file=tf.path,
                          fix="give check-local properties their own names")
+    fairness = resolve_fairness(d.get("fairness", {}), file=tf.path,
+                                where=f"{tf.key_line('[fairness]') or ''}: [fairness]".lstrip(": "))
+    for pd in defs:
+        resolve_fairness(pd.fairness, file=pd.src.file, where=pd.src.where("fairness"))
     return Check(path.stem, tf.path, str(d.get("description", "")), spec, params,
-                 scripts, defines, defs, dict(overrides or {}))
+                 scripts, defines, defs, fairness, dict(overrides or {}))
 
 
 def compile_scripts(check: Check, machines) -> tuple:
@@ -203,5 +210,8 @@ def build(check: Check, only: list[str] | None = None) -> Model:
     scope = system_scope(system, {k: t.node for k, t in check.defines.items()}, check.params)
     props: list[Property] = []
     for p in defs:
-        props.append(compile_property(p, scope))
+        prop = compile_property(p, scope)
+        prop.fairness = resolve_fairness(p.fairness, file=p.src.file, where=p.src.where("fairness"),
+                                         base=check.fairness)
+        props.append(prop)
     return Model(check, system, props)

@@ -705,11 +705,18 @@ def names_used(node: Node, scope_macros: dict | None = None) -> set[str]:
 
 
 def located(err: ExprError, text: str, *, file: str | None, where: str) -> InputError:
-    """Turn an ExprError into a one-line InputError with a column and a caret excerpt."""
-    col = err.pos + 1
-    snippet = text.strip().replace("\n", " ")
-    if len(snippet) > 60:
-        lo = max(0, err.pos - 25)
-        snippet = ("..." if lo else "") + text[lo:lo + 55].replace("\n", " ") + "..."
-    return InputError(f"{err.msg} [column {col} of \"{snippet}\"]", file=file, where=where,
-                      fix=err.fix)
+    """An ExprError as a one-line InputError: line and column in the expression, and the
+    offending line with a ``>>>`` caret where parsing or type checking failed."""
+    pos = max(0, min(err.pos, len(text)))
+    line_no = text.count("\n", 0, pos) + 1
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    line = text[start:end if end >= 0 else len(text)]
+    col = pos - start + 1
+    marked = (line[:col - 1] + ">>>" + line[col - 1:]).strip()
+    if len(marked) > 70:
+        i = marked.index(">>>")
+        lo = max(0, i - 35)
+        marked = ("..." if lo else "") + marked[lo:lo + 70] + "..."
+    at = f"line {line_no}, column {col}" if "\n" in text.strip() else f"column {col}"
+    return InputError(f"{err.msg} [{at}: {marked}]", file=file, where=where, fix=err.fix)

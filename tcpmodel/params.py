@@ -28,6 +28,8 @@ SCHEMA = {p.name: p for p in [
           "int_or_list", 0, 255),
     Param("iss_b", 4, "B's ISS when iss = 'fixed': one value, or a list with one per incarnation",
           "int_or_list", 0, 255),
+    Param("rcv_wnd", 2, "receive window in octets (what the acceptability test allows)", "int",
+          0, 64),
     Param("data", 0, "data octets each side may SEND per connection", "int", 0, 8),
     Param("capacity", 2, "segments each channel holds", "int", 1, 16),
     Param("overflow", "drop", "a send into a full channel: 'drop' (tail drop, outside the loss "
@@ -48,7 +50,10 @@ SCHEMA = {p.name: p for p in [
     Param("incarnations", 1, "how many times each endpoint may open (connection incarnations)",
           "int", 1, 8),
     Param("spurious_rto", False,
-          "a retransmission timeout may fire while the same segment is still in flight", "bool"),
+          "a retransmission may fire while the original, or a peer segment that would change "
+          "this endpoint (its ACK), is still in flight", "bool"),
+    Param("keepalive", False, "idle synchronized endpoints send keep-alives (RFC 9293 §3.8.4)",
+          "bool"),
     Param("user_timeout", False, "the user timeout may abort a connection with unacknowledged data",
           "bool"),
 ]}
@@ -116,6 +121,10 @@ def resolve(raw: dict, *, file: str | None = None, where_of=lambda k: None) -> d
                              fix="give one value per incarnation, or a single value")
     # serial-number comparisons (RFC 1982) need the unacknowledged span below half the space:
     # SYN + data + FIN octets may be outstanding at once
+    if out["rcv_wnd"] >= n / 2:
+        raise InputError(f"rcv_wnd = {out['rcv_wnd']} must stay below half the sequence space "
+                         f"({n})", file=file, where=where_of("rcv_wnd"),
+                         fix=f"use rcv_wnd < {n // 2} or a larger seq_space")
     need = 2 * (out["data"] + 2)
     if n < need:
         raise InputError(f"seq_space = {n} is too small for data = {out['data']}: up to "

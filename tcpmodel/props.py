@@ -36,7 +36,7 @@ class PropertyDef:
     formula: str
     doc: str
     src: Src
-    fairness: tuple = ()
+    fairness: dict = None   # overrides of the check's fairness table for this property
 
 
 @dataclass
@@ -95,7 +95,7 @@ class Property:
     goal: object = None
     on_steps: bool = False     # reads step names: evaluated on transitions
     uses_terminal: bool = False
-    fairness: tuple = ()
+    fairness: dict = None      # resolved fairness assumptions (liveness properties)
     src: Src | None = None
 
 
@@ -189,7 +189,7 @@ def compile_property(p: PropertyDef, scope: E.Scope) -> Property:
         raise p.src.error("a step property cannot read 'terminal' (it describes states)", "formula",
                           "split it into a state property and a step property")
     return Property(p.name, f.kind, p.formula, p.doc, body.fn, goal.fn if goal else None,
-                    on_steps, "terminal" in used, p.fairness, p.src)
+                    on_steps, "terminal" in used, None, p.src)
 
 
 def macro_nodes(defines: dict) -> dict:

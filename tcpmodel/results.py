@@ -54,6 +54,7 @@ class CheckResult:
     unfired_rules: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     peak_memory_mb: float | None = None
+    liveness_seconds: float | None = None
 
     @property
     def verdicts(self) -> list[str]:
@@ -74,6 +75,8 @@ class CheckResult:
             "depth": self.depth, "seconds": round(self.seconds, 3), "complete": self.complete,
             "stop_reason": self.stop_reason, "terminal_states": self.terminal_states,
             "overflow_drops": self.overflow_drops, "unfired_rules": self.unfired_rules,
-            "warnings": self.warnings,
+            "warnings": self.warnings, "liveness_seconds": (round(self.liveness_seconds, 3)
+                                                            if self.liveness_seconds is not None
+                                                            else None),
             "properties": {p.name: p.to_json() for p in self.properties},
         }

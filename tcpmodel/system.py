@@ -117,9 +117,10 @@ class System:
                 if o.code == code and o.send == NO_SEG:
                     continue
                 if o.code == code and not self.spurious_rto and (
-                        s[IN[side]] or self._in_flight(s[OUT[side]], o.send)):
-                    # the timer outlasts a round trip: it waits while the original, or anything
-                    # from the peer (perhaps its acknowledgment), is still in the network
+                        self._in_flight(s[OUT[side]], o.send)
+                        or self._news_in_flight(s, side, code)):
+                    # the timer outlasts a round trip: it waits while the original, or a
+                    # segment from the peer that would change this endpoint (an ACK), is in flight
                     continue
                 self._apply(s, side, "timer", ev, o, out)
         chan = s[IN[side]]
@@ -191,6 +192,19 @@ class System:
                     keep.append(full)
             n[ch_i] = tuple(keep)
 
+    def _news_in_flight(self, s: tuple, side: int, code: int) -> bool:
+        """Some segment on its way to ``side`` would change its local state on arrival."""
+        m = self.machines[side]
+        st = m.state_of(code)
+        inc = s[INCA + side]
+        for full in s[IN[side]]:
+            segr = full // self.ghost_radix
+            ev = m.classify(segr)
+            msl = (st, ev) in m.uses_msl and self.msl_expired(s, side)
+            if any(o.code != code for o in m.react(code, ev, segr, msl, inc)):
+                return True
+        return False
+
     def _in_flight(self, ch: tuple, segr: int) -> bool:
         gr = self.ghost_radix
         return any(full // gr == segr for full in ch)
@@ -254,6 +268,24 @@ class System:
         if a.kind in NET_EVENTS:
             return a.kind
         return self.machines[a.side].events[a.event]
+
+    def fair_label(self, a: Action):
+        """The fairness label of a step: per-segment delivery on a channel, a timer, a script
+        step of one side; faults (loss, duplication, crash) are never forced, so None."""
+        if a.kind == "rcv":
+            return ("deliver_ba" if a.side == 0 else "deliver_ab", a.seg // self.ghost_radix)
+        if a.kind == "timer":
+            return ("timer_" + "ab"[a.side], self.machines[a.side].events[a.event])
+        if a.kind == "call":
+            return ("user_" + "ab"[a.side], None)
+        return None
+
+    def fair_request(self, a: Action):
+        """The delivery a step asks for by sending a segment (even one dropped at a full
+        channel): strong fairness then means a segment sent forever is delivered forever."""
+        if a.sent < 0:
+            return None
+        return ("deliver_ab" if a.side == 0 else "deliver_ba", a.sent // self.ghost_radix)
 
     def rule_id(self, a: Action) -> str | None:
         return self.machines[a.side].rules[a.out.rule].id if a.out else None

@@ -28,8 +28,11 @@ class TomlFile:
         return lines[index] if index < len(lines) else None
 
     def key_line(self, key: str, after: int = 0) -> int | None:
-        """First line at or after ``after`` that assigns ``key``."""
-        pat = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+        """First line at or after ``after`` that assigns ``key`` (or is the header ``[key]``)."""
+        if key.startswith("["):
+            pat = re.compile(r"^\s*" + re.escape(key))
+        else:
+            pat = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
         for i, ln in enumerate(self.text.splitlines()[after:], start=after + 1):
             if pat.match(ln):
                 return i

@@ -16,7 +16,7 @@ CALL_NAMES = {
     "abort": "ABORT",
 }
 TIMER_NAMES = {"rto": "retransmission timeout", "time_wait": "2 MSL timeout",
-               "user_timeout": "user timeout"}
+               "user_timeout": "user timeout", "keepalive": "keep-alive timer"}
 
 
 @dataclass

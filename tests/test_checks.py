@@ -5,7 +5,11 @@ from conftest import run_check, verdicts
 
 def test_handshake_completes_over_loss():
     _, res = run_check("handshake")
-    assert res.complete and set(verdicts(res).values()) == {"holds"}
+    v = verdicts(res)
+    unfair = v.pop("eventually_established_unfair")
+    assert res.complete and set(v.values()) == {"holds"}
+    # without fair delivery the network may lose every retransmission: a lasso says so
+    assert unfair == "violated"
 
 
 def test_orderly_and_simultaneous_close():

@@ -29,7 +29,7 @@ def test_counterexample_is_a_shortest_path_in_the_state_graph():
 
 def test_graph_export_matches_the_search():
     model, res = run_check("handshake")
-    g = to_networkx(model, res._exploration)
+    g = to_networkx(model, res._exploration, limit=100_000)
     assert g.number_of_nodes() == res.states
     assert g.number_of_edges() <= res.transitions
     with pytest.raises(InputError, match="export limit"):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from ..results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
 from ..trace import build_trace
+from .live import LIVENESS_KINDS, check_liveness, never_applicable, unknown
+from .liveness import Graph, bfs_within
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Exploration:
     overflow: int = 0
     fired: set = field(default_factory=set)       # (side, rule index) pairs that fired
     found: dict = field(default_factory=dict)     # property name -> (state id, action index|None)
+    edges: list | None = None    # id -> [(target id, fairness label, k, fairness request)]
 
     def path(self, sid: int) -> list[int]:
         out = []
@@ -67,8 +70,11 @@ class Progress:
 
 
 def explore(system, props, *, max_states: int | None = None, timeout: float | None = None,
-            progress: Progress | None = None) -> Exploration:
-    """Breadth-first search over ``system`` evaluating safety ``props`` on states and steps."""
+            progress: Progress | None = None, record_edges: bool = False) -> Exploration:
+    """Breadth-first search over ``system`` evaluating safety ``props`` on states and steps.
+
+    With ``record_edges`` the labelled graph is kept (``Exploration.edges``) for liveness.
+    """
     t0 = time.monotonic()
     succ = system.successors
     states: list = []
@@ -82,6 +88,9 @@ def explore(system, props, *, max_states: int | None = None, timeout: float | No
             parent.append(-1)
             via.append(-1)
     ex = Exploration(states, index, parent, via)
+    edges = ex.edges = [] if record_edges else None
+    label = system.fair_label
+    request = system.fair_request
     state_props = [p for p in props if p.kind in ("always", "sometimes") and not p.on_steps]
     step_props = [p for p in props if p.kind in ("always", "sometimes") and p.on_steps]
     found = ex.found
@@ -124,6 +133,9 @@ def explore(system, props, *, max_states: int | None = None, timeout: float | No
                         states.append(t)
                         parent.append(sid)
                         via.append(k)
+                if edges is not None:
+                    edges.append([(index[t], label(act), k, request(act))
+                                  for k, (act, t) in enumerate(moves)])
                 transitions += len(moves)
                 expanded += 1
                 if expanded & 1023 == 0:
@@ -168,7 +180,9 @@ def check(model, *, max_states=None, timeout=None, progress=None) -> CheckResult
     """Run the explicit engine on a built model and turn the search into verdicts."""
     system = model.system
     safety = [p for p in model.properties if p.kind in ("always", "sometimes")]
-    ex = explore(system, safety, max_states=max_states, timeout=timeout, progress=progress)
+    live = [p for p in model.properties if p.kind in LIVENESS_KINDS]
+    ex = explore(system, safety, max_states=max_states, timeout=timeout, progress=progress,
+                 record_edges=bool(live))
     res = CheckResult(model.check.name, model.check.variant, model.check.params, "explicit",
                       states=len(ex.states), transitions=ex.transitions, depth=ex.depth,
                       seconds=ex.seconds, complete=ex.complete, stop_reason=ex.stop_reason,
@@ -192,6 +206,10 @@ def check(model, *, max_states=None, timeout=None, progress=None) -> CheckResult
             res.properties.append(PropertyResult(
                 p.name, p.kind, p.formula, UNKNOWN, p.doc, method="explicit BFS",
                 detail=f"search stopped ({ex.stop_reason}) after {covered}"))
+    if live:
+        _check_live(model, ex, live, res)
+    order = {p.name: i for i, p in enumerate(model.properties)}
+    res.properties.sort(key=lambda r: order[r.name])
     ma = system.machines[0]
     # a rule with no effect on a user call or timer never shows as a step, so it cannot "fire"
     res.unfired_rules = [r.id for i, r in enumerate(ma.rules)
@@ -204,3 +222,29 @@ def check(model, *, max_states=None, timeout=None, progress=None) -> CheckResult
                             "even where loss = 0")
     res._exploration = ex  # kept for callers that export the graph
     return res
+
+
+def _check_live(model, ex, live, res) -> None:
+    """Liveness verdicts on the recorded graph; unknown unless the search was complete."""
+    if not ex.complete:
+        for p in live:
+            res.properties.append(unknown(p, f"needs the complete state graph; search stopped "
+                                             f"({ex.stop_reason})"))
+        return
+    t0 = time.monotonic()
+    graph = Graph(ex.edges, [i for i in range(len(ex.states)) if ex.parent[i] < 0])
+    tree = bfs_within(graph, graph.initial, None)
+    seen_fairness = set()
+    for p in live:
+        t1 = time.monotonic()
+        pr, warnings = check_liveness(model, ex, p, p.fairness, graph, tree)
+        pr.seconds = time.monotonic() - t1
+        res.properties.append(pr)
+        res.warnings.extend(warnings)
+        key = tuple(sorted(p.fairness.items()))
+        if key not in seen_fairness:
+            seen_fairness.add(key)
+            for w in never_applicable(graph, p.fairness):
+                if w not in res.warnings:
+                    res.warnings.append(w)
+    res.liveness_seconds = time.monotonic() - t0

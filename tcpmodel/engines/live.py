@@ -1,0 +1,119 @@
+"""Liveness properties of a check, decided on the explicit engine's reachable graph.
+
+``eventually P``, ``P leads_to Q`` and ``always eventually P`` are checked under the
+check's fairness assumptions (per property overrides allowed); a violation is a lasso of
+real transitions (a shortest stem, then a fair loop) or a run that stops in a terminal state.
+"""
+
+from __future__ import annotations
+
+from ..errors import InputError, did_you_mean
+from ..results import HOLDS, UNKNOWN, VIOLATED, PropertyResult
+from ..trace import build_trace
+from .liveness import Graph, bfs_within, find_lasso
+
+LIVENESS_KINDS = ("eventually", "leads_to", "always_eventually")
+
+# Every fairness class, and the default assumption for it.
+FAIRNESS_DEFAULTS = {
+    "deliver_ab": "strong",   # per segment: sent A->B infinitely often => delivered infinitely often
+    "deliver_ba": "strong",
+    "timer_a": "strong",      # per timer: enabled infinitely often => fires infinitely often
+    "timer_b": "strong",
+    "user_a": "weak",         # the script's next call, continuously enabled => eventually made
+    "user_b": "weak",
+}
+STRENGTHS = ("weak", "strong", "none")
+
+
+def resolve_fairness(table: dict, *, file: str | None, where: str, base: dict | None = None) -> dict:
+    """Validate a fairness table and merge it over ``base`` (default: the defaults)."""
+    out = dict(base or FAIRNESS_DEFAULTS)
+    if not isinstance(table, dict):
+        raise InputError("fairness must be a table of class = \"weak\" | \"strong\" | \"none\"",
+                         file=file, where=where, fix='fairness = { deliver_ab = "none" }')
+    for k, v in table.items():
+        if k not in FAIRNESS_DEFAULTS:
+            raise InputError(f"unknown fairness class '{k}'", file=file, where=where,
+                             fix=did_you_mean(k, FAIRNESS_DEFAULTS))
+        if v not in STRENGTHS:
+            raise InputError(f"fairness {k} = {v!r} is not weak, strong or none", file=file,
+                             where=where, fix=f'{k} = "strong"')
+        out[k] = v
+    return out
+
+
+def strength_fn(fairness: dict):
+    def strength(label):
+        st = fairness.get(label[0]) if label is not None else None
+        return None if st in (None, "none") else st
+    return strength
+
+
+def check_liveness(model, ex, prop, fairness: dict, graph: Graph, tree: dict):
+    """Decide one liveness property on a complete exploration.
+
+    ``tree`` is the shortest-path tree from the initial states (``bfs_within``).
+    Returns (PropertyResult, warnings).
+    """
+    system = model.system
+    states = ex.states
+    n = len(states)
+    warnings = []
+
+    def holds_at(fn):
+        return [bool(fn((states[v], not graph.succ[v], None, None))) for v in range(n)]
+
+    p = holds_at(prop.test)
+    strength = strength_fn(fairness)
+    res = PropertyResult(prop.name, prop.kind, prop.formula, HOLDS, prop.doc, method="explicit SCC")
+    if prop.kind == "eventually":
+        avoid = {v for v in range(n) if not p[v]}
+        lasso = find_lasso(graph, avoid, [v for v in graph.initial if v in avoid], strength)
+    else:
+        if prop.kind == "leads_to":
+            q = holds_at(prop.goal)
+            avoid = {v for v in range(n) if not q[v]}
+            starts = [v for v in range(n) if p[v] and not q[v]]
+            if not any(p):
+                warnings.append(f"{prop.name}: the premise of leads_to is never reached "
+                                "(the property holds vacuously)")
+        else:  # always eventually
+            avoid = {v for v in range(n) if not p[v]}
+            starts = list(avoid)
+        lasso = find_lasso(graph, avoid, starts, strength,
+                           start_dist={v: tree[v][2] for v in starts}, init_tree=tree)
+    assumed = ", ".join(f"{k}={v}" for k, v in fairness.items() if v != "none") or "no fairness"
+    if lasso is None:
+        res.detail = f"every fair run ({assumed})"
+        if warnings:
+            res.detail = "vacuous: " + res.detail
+        return res, warnings
+    edges = lasso.stem + lasso.loop
+    moves = []
+    for u, k, w in edges:
+        act, t = system.successors(states[u])[k]
+        assert t == states[w], "replay diverged: successors() is not deterministic"
+        moves.append((act, t))
+    start = states[edges[0][0]] if edges else states[lasso.end]
+    res.trace = build_trace(system, start, moves, len(lasso.stem) if lasso.loop else None)
+    res.verdict = VIOLATED
+    res.depth = len(moves)
+    if lasso.loop:
+        res.detail = (f"fair lasso: {len(lasso.stem)}-step stem, {len(lasso.loop)}-step loop "
+                      f"({assumed})")
+    else:
+        res.detail = f"the run stops in a dead end after {len(moves)} steps"
+    return res, warnings
+
+
+def unknown(prop, reason: str) -> PropertyResult:
+    return PropertyResult(prop.name, prop.kind, prop.formula, UNKNOWN, prop.doc,
+                          method="explicit SCC", detail=reason)
+
+
+def never_applicable(graph: Graph, fairness: dict) -> list[str]:
+    """Fairness assumptions that no reachable state ever enables (vacuous assumptions)."""
+    used = {lab[0] for es in graph.enabled for lab in es}
+    return [f"fairness assumption {k} = {v} never applies: no reachable state enables it"
+            for k, v in fairness.items() if v != "none" and k not in used]
