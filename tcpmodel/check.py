@@ -201,11 +201,13 @@ def build(check: Check, only: list[str] | None = None) -> Model:
     system.scripts = compile_scripts(check, system.machines)
     defs = check.property_defs
     if only:
-        known = {p.name: p for p in defs}
+        # the check's own properties first, then anything from the shared library
+        known = dict(load_library()[1])
+        known.update({p.name: p for p in defs})
         for n in only:
             if n not in known:
-                raise InputError(f"check '{check.name}' has no property '{n}'", where="--property",
-                                 fix=did_you_mean(n, known))
+                raise InputError(f"check '{check.name}' has no property '{n}' and the library "
+                                 "has none either", where="--property", fix=did_you_mean(n, known))
         defs = [known[n] for n in only]
     scope = system_scope(system, {k: t.node for k, t in check.defines.items()}, check.params)
     props: list[Property] = []

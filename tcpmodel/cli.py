@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("checks", nargs="*", metavar="CHECK", help="check name (see 'tcpmodel list') or path")
     c.add_argument("--variant", help="rule variant to use instead of the check's (e.g. rfc1337)")
     c.add_argument("--property", "-p", action="append", default=[], metavar="NAME",
-                   help="check only this property (repeatable)")
+                   help="check only this property: one of the check's or any from the library "
+                        "(repeatable)")
     c.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
                    help="override a model parameter, e.g. --set loss=2 (repeatable)")
     c.add_argument("--max-states", type=int, metavar="N", help="stop after N states (verdicts may be unknown)")

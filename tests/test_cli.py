@@ -37,7 +37,8 @@ def test_violation_exits_1_and_prints_the_trace_in_rfc_notation():
 
 
 def test_variant_override_fixes_it():
-    code, out, _ = run("check", "time-wait", "--variant", "rfc1337", "-q")
+    code, out, _ = run("check", "time-wait", "--variant", "rfc1337", "-q", "-p", "time_wait_safety",
+                       "-p", "reestablished")
     assert code == 0, out
 
 
