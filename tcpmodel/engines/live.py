@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..errors import InputError, did_you_mean
 from ..results import HOLDS, UNKNOWN, VIOLATED, PropertyResult
 from ..trace import build_trace
-from .liveness import Graph, bfs_within, find_lasso
+from .liveness import Graph, find_lasso
 
 LIVENESS_KINDS = ("eventually", "leads_to", "always_eventually")
 
