@@ -58,13 +58,14 @@ def select(spec, *, main_only: bool = False, loops: bool = True) -> list[Transit
 
 def fsm_dot(spec, *, main_only: bool = False, collapse: bool = True, loops: bool = True,
             fired: set | None = None, coverage_of: str | None = None, title: str | None = None,
-            edges: list | None = None, style=None) -> str:
+            edges: list | None = None, style=None, tag: bool = False) -> str:
     """DOT text of the endpoint state diagram.
 
     ``collapse`` merges the edges between the same two nodes into one edge with one label line
     per distinct label; ``fired`` (a set of (rule, src, dst)) draws the transitions outside it
     dashed grey as "never fired" in check ``coverage_of``.  ``edges``/``style`` let the diff
-    diagram reuse this drawing: ``style(transition) -> (class, colour, dashed)``.
+    diagram reuse this drawing: ``style(transition) -> (class, colour, dashed)``; with ``tag``
+    each label line ends with its class ("added", ...) unless the class is "same".
     """
     lay = layout(spec)
     labels = spec.diagram.labels if spec.diagram else {}
@@ -84,6 +85,10 @@ def fsm_dot(spec, *, main_only: bool = False, collapse: bool = True, loops: bool
            f"  edge {attrs(fontname=FONT, fontsize='9', arrowsize='0.7')};"]
     groups: dict = {}
     loops_at: dict = {}       # node id -> [(transition, style)]: drawn inside the node
+
+    def text(t, cls):
+        word = cls.split(":")[0]
+        return label(t, labels) + (f" ({word})" if tag and word not in ("", "same") else "")
     for t in ts:
         src = lay.home[t.src][1]
         if t.loop:
@@ -94,7 +99,7 @@ def fsm_dot(spec, *, main_only: bool = False, collapse: bool = True, loops: bool
         groups.setdefault(key, []).append(t)
     for r, row in enumerate(lay.rows):
         out.append("  { rank=same; " + " ".join(
-            f"{quote(nid)} {_node_attrs(s, loops_at.get(nid, []), labels, collapse)};"
+            f"{quote(nid)} {_node_attrs(s, loops_at.get(nid, []), text, collapse)};"
             for nid, s in row) + " }")
         for (a, _), (b, _) in zip(row, row[1:]):   # left-to-right order within the row
             out.append(f"  {quote(a)} -> {quote(b)} [style=invis];")
@@ -102,7 +107,7 @@ def fsm_dot(spec, *, main_only: bool = False, collapse: bool = True, loops: bool
         out.append(f"  {quote(lay.rows[r][0][0])} -> {quote(lay.rows[r + 1][0][0])} "
                    "[style=invis, weight=4];")
     for (src, dst, (cls, colour, dashed), *_), group in groups.items():
-        texts = list(dict.fromkeys(label(t, labels) for t in group))
+        texts = list(dict.fromkeys(text(t, cls) for t in group))
         tip = _tooltip(group, labels, cls)
         up = lay.home[group[0].src][0] > _row_of(lay, dst)
         out.append(f"  {quote(src)} -> {quote(dst)} " + attrs(
@@ -113,19 +118,19 @@ def fsm_dot(spec, *, main_only: bool = False, collapse: bool = True, loops: bool
     return "\n".join(out) + "\n"
 
 
-def _node_attrs(state: str, loops: list, labels: dict, collapse: bool) -> str:
+def _node_attrs(state: str, loops: list, text, collapse: bool) -> str:
     """A state's node: its name, then the rules that keep it in the state, one line each
     (self-loops drawn as edges would bury the picture in loop labels)."""
     html = f"<b>{esc(state)}</b>"
     if loops:
         lines = {}
         for t, (cls, colour, _) in loops:
-            text = label(t, labels) + ("" if collapse else f"  ({t.rule})")
-            lines.setdefault((text, colour), None)
+            line = text(t, cls) + ("" if collapse else f"  ({t.rule})")
+            lines.setdefault((line, colour), None)
         html += '<br/><font point-size="9">' + "".join(
-            f'<font color="{esc(colour)}">{esc(text)}</font><br align="left"/>'
-            for text, colour in lines) + "</font>"
-    tip = _tooltip([t for t, _ in loops], labels, "") if loops else state
+            f'<font color="{esc(colour)}">{esc(line)}</font><br align="left"/>'
+            for line, colour in lines) + "</font>"
+    tip = "\n".join(f"{t.rule}: {text(t, cls)}" for t, (cls, _, _) in loops) if loops else state
     return attrs(label=Raw(f"<{html}>"), tooltip=tip,
                  **{"class": _classes([t for t, _ in loops], "state")})
 

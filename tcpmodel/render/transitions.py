@@ -32,18 +32,31 @@ class Transition:
 
 
 def transitions(spec) -> list[Transition]:
-    """Every (rule, state, next state) of a variant, in rule order then state order."""
+    """Every (rule, state, next state) of a variant, in rule order then state order.
+
+    A rule never fires for a (state, event) that an earlier rule without ``when`` takes
+    (rules are tried in file order): such events are left out, and a rule left with no event
+    in a state has no transition there (rfc1337's TIME-WAIT rule hides ``sync-rst``)."""
     main = set(spec.diagram.main) if spec.diagram else set()
+    first_total: dict = {}    # (state, event) -> index of the first rule without `when`
+    for i, r in enumerate(spec.rules):
+        if r.when is None:
+            for s in r.states:
+                for e in r.events:
+                    first_total.setdefault((s, e), i)
     out = []
-    for r in spec.rules:
+    for i, r in enumerate(spec.rules):
         send = None
         if r.send is not None:
             flags = [f for f in CTL_ORDER if f in r.send.flags]
             send = ",".join(flags + (["data"] if r.send.data else []))
         for s in r.states:
+            events = tuple(e for e in r.events if first_total.get((s, e), i) >= i)
+            if not events:
+                continue
             for dst, cond in next_states(r, s, spec):
                 guard = " and ".join(g for g in (r.when.text.strip() if r.when else None, cond) if g)
-                out.append(Transition(r.id, s, dst, r.events, " ".join(guard.split()) or None,
+                out.append(Transition(r.id, s, dst, events, " ".join(guard.split()) or None,
                                       send, r.signal, r.note, r.id in main))
     return out
 
