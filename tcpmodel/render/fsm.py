@@ -72,7 +72,8 @@ def fsm_dot(spec, *, main_only: bool = False, collapse: bool = True, loops: bool
     ts = edges if edges is not None else select(spec, main_only=main_only, loops=loops)
     if style is None:
         def style(t):
-            if fired is not None and (t.rule, t.src, t.dst) not in fired:
+            # a rule that does nothing on a call or timeout is never a step: not "unfired"
+            if fired is not None and not t.silent and (t.rule, t.src, t.dst) not in fired:
                 return ("never fired", UNFIRED, True)
             return ("", "black", False)
     what = "main transitions (RFC 9293 Figure 5)" if main_only else "every rule"

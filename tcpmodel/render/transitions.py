@@ -25,6 +25,7 @@ class Transition:
     signal: str | None
     note: str
     main: bool             # listed in [diagram] main: the RFC's figure draws it
+    silent: bool = False   # does nothing on calls/timeouts only: never a step of a search
 
     @property
     def loop(self) -> bool:
@@ -56,8 +57,9 @@ def transitions(spec) -> list[Transition]:
                 continue
             for dst, cond in next_states(r, s, spec):
                 guard = " and ".join(g for g in (r.when.text.strip() if r.when else None, cond) if g)
+                silent = r.is_noop and all(spec.event_kind(e) != "segment" for e in events)
                 out.append(Transition(r.id, s, dst, events, " ".join(guard.split()) or None,
-                                      send, r.signal, r.note, r.id in main))
+                                      send, r.signal, r.note, r.id in main, silent))
     return out
 
 
