@@ -192,8 +192,8 @@ def _segments(chart: Chart, trace, fl: list, bottom: float) -> None:
             end = (start[0] + (rx - start[0]) * 0.6, y_of(f.end))
         elif f.fate == "dropped":   # never entered the full channel: it dies on the way there
             end = (start[0] + (rx - start[0]) * 0.6, y_of(f.end) + ROW * 0.5)
-        else:   # still in flight when the trace ends
-            end = (start[0] + (rx - start[0]) * 0.75, bottom)
+        else:   # still in flight when the trace ends: it would arrive below the last row
+            end = (rx, bottom)
         geo[id(f)] = (start, end)
         colour = RED if (f.stale or f.fate in ("lost", "dropped")) else ORANGE if f.delayed else INK
         dash = ' stroke-dasharray="5,3"' if (f.dup_row is not None or f.unseen
@@ -235,7 +235,7 @@ def _suffix(f: Flight) -> str:
         tags.append("dup")
     if f.stale:
         tags.append("STALE")
-    elif f.delayed:
+    elif f.delayed and f.fate != "inflight":
         tags.append("delayed")
     tags.append({"lost": "lost", "dropped": "dropped", "inflight": "in flight"}
                 .get(f.fate, ""))
@@ -255,16 +255,13 @@ def _candidates(f: Flight, start, end) -> tuple:
     if ny > 0:
         nx, ny = -nx, -ny
     hw, hh = len(text) * SEG_CHAR / 2 + 2, SEG_FONT * 0.62
-    places = []
-    for t in CANDIDATES:
-        if t * length >= hw + 2 and (1 - t) * length >= hw + 2:
-            for side in (1, -1):
-                off = (hh + 2.5) * side
-                places.append(Box(x1 + dx * t + nx * off, y1 + dy * t + ny * off, hw, hh, angle))
-    if not places:   # an arrow shorter than its label: centre it above the arrow
-        places.append(Box(x1 + dx / 2 + nx * (hh + 2.5), y1 + dy / 2 + ny * (hh + 2.5), hw, hh,
-                          angle))
-    return text, places
+    inside, outside = [], []   # labels within the arrow's length first, then overhanging
+    for off in (hh + 2.5, -(hh + 2.5), 3 * hh + 4, -(3 * hh + 4)):   # beside the arrow, or a line off
+        for t in CANDIDATES:
+            fits = t * length >= hw + 2 and (1 - t) * length >= hw + 2
+            box = Box(x1 + dx * t + nx * off, y1 + dy * t + ny * off, hw, hh, angle)
+            (inside if fits else outside).append(box)
+    return text, inside + outside
 
 
 def _place(chart: Chart, wanted: list) -> list:
@@ -312,7 +309,7 @@ def _label_svg(text: str, box: Box, colour: str) -> str:
             + "</g>")
 
 
-CANDIDATES = sorted((0.5 + d * k / 100 for k in range(0, 44, 3) for d in (1, -1)),
+CANDIDATES = sorted((0.5 + d * k / 100 for k in range(0, 46, 3) for d in (1, -1)),
                     key=lambda t: (abs(t - 0.5), t))
 
 
