@@ -258,7 +258,7 @@ def _candidates(f: Flight, start, end) -> tuple:
     inside, outside = [], []   # labels within the arrow's length first, then overhanging
     for off in (hh + 2.5, -(hh + 2.5), 3 * hh + 4, -(3 * hh + 4)):   # beside the arrow, or a line off
         for t in CANDIDATES:
-            fits = t * length >= hw + 2 and (1 - t) * length >= hw + 2
+            fits = t * length >= hw + 12 and (1 - t) * length >= hw + 12   # clear of the head
             box = Box(x1 + dx * t + nx * off, y1 + dy * t + ny * off, hw, hh, angle)
             (inside if fits else outside).append(box)
     return text, inside + outside
