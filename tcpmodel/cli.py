@@ -243,17 +243,6 @@ def _search(model, quiet: bool, max_states=None, timeout=None):
     return explicit.check(model, max_states=max_states, timeout=timeout, progress=progress)
 
 
-def _ends(res) -> dict:
-    """(A state, B state) where each counterexample ends -> the properties it refutes."""
-    out: dict = {}
-    for p in res.properties:
-        if p.verdict == "violated" and p.trace is not None:
-            last = p.trace.steps[-1] if p.trace.steps else None
-            pair = (last.a, last.b) if last else (p.trace.initial_a, p.trace.initial_b)
-            out.setdefault(pair, []).append(p.name)
-    return out
-
-
 def cmd_diagram(args) -> int:
     from .render.files import emit, format_of, graph_output
     from .spec import load_variant
@@ -268,7 +257,7 @@ def cmd_diagram(args) -> int:
                          where="--format", fix="write .svg, .png or .dot")
     if check_name:
         from .check import build, load_check
-        from .render.explored import project
+        from .render.explored import counterexample_ends, project
         model = build(load_check(check_name, overrides=_parse_sets(args.set),
                                  variant=args.variant))
         res = _search(model, quiet=False)
@@ -280,7 +269,8 @@ def cmd_diagram(args) -> int:
                   "it reached", file=sys.stderr)
         if args.pairs:
             from .render.pairs import pairs_dot
-            dot = pairs_dot(proj, name=model.check.name, labels=labels, ends=_ends(res))
+            dot = pairs_dot(proj, name=model.check.name, labels=labels,
+                            ends=counterexample_ends(res))
         elif fmt == "mermaid":
             raise InputError("Mermaid output cannot mark coverage", where="--format",
                              fix="write .svg, .png or .dot")
@@ -373,7 +363,7 @@ def _pick_trace(doc, args) -> tuple:
 
 def cmd_report(args) -> int:
     from .check import build, list_checks, load_check
-    from .render.explored import project
+    from .render.explored import counterexample_ends, project
     from .render.files import emit, graph_output
     from .render.fsm import fsm_dot
     from .render.html import report_html
@@ -394,7 +384,7 @@ def cmd_report(args) -> int:
                           for p, title in _traces_to_draw(res, args.witnesses)}}
         labels = spec.diagram.labels if spec.diagram else {}
         pictures = {"pairs_svg": pairs_dot(proj, name=model.check.name, labels=labels,
-                                           ends=_ends(res)),
+                                           ends=counterexample_ends(res)),
                     "fsm_svg": fsm_dot(spec, fired=proj.fired, coverage_of=model.check.name)}
         for key, dot in pictures.items():
             try:

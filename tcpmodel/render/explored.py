@@ -47,3 +47,15 @@ def project(system, ex) -> Projection:
                 out.edges.setdefault((p, q), set()).add((actor, act.kind,
                                                           system.event_name(act)))
     return out
+
+
+def counterexample_ends(res) -> dict:
+    """(A state, B state) where each counterexample of ``res`` ends -> the properties it
+    refutes: the pairs a state-pair diagram fills red."""
+    out: dict = {}
+    for p in res.properties:
+        if p.verdict == "violated" and p.trace is not None:
+            last = p.trace.steps[-1] if p.trace.steps else None
+            pair = (last.a, last.b) if last else (p.trace.initial_a, p.trace.initial_b)
+            out.setdefault(pair, []).append(p.name)
+    return out

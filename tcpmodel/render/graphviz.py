@@ -68,9 +68,3 @@ def render(dot_text: str, fmt: str, *, prefer: str | None = None) -> bytes:
                          fix="write .dot and lay it out yourself")
     return p.stdout
 
-
-def version(prefer: str | None = None) -> str:
-    """What ``-V`` of the chosen layout program prints (it writes to stderr)."""
-    exe = find_layout(prefer)
-    p = subprocess.run([exe, "-V"], capture_output=True, timeout=30)
-    return " ".join((p.stderr or p.stdout).decode("utf-8", "replace").split())

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..spec import load_variant, specs_dir
-from .graphviz import PURE, find_layout, render, version
+from .graphviz import PURE, find_layout, render
 
 # (file stem, what it shows) in the order of diagrams/README.md
 CONTENTS = {
@@ -39,7 +39,7 @@ def sources() -> dict:
     from ..check import build, load_check
     from ..engines.explicit import check
     from .diff import diff_dot
-    from .explored import project
+    from .explored import counterexample_ends, project
     from .fsm import fsm_dot
     from .mermaid import fsm_mermaid, trace_mermaid
     from .pairs import pairs_dot
@@ -62,13 +62,9 @@ def sources() -> dict:
         out[f"{stem}.mmd"] = trace_mermaid(p.trace, title)
     model = build(load_check("crash"))
     res = check(model)
-    ends: dict = {}
-    for p in res.properties:
-        if p.verdict == "violated":
-            last = p.trace.steps[-1]
-            ends.setdefault((last.a, last.b), []).append(p.name)
     out["crash-pairs.dot"] = pairs_dot(project(model.system, res._exploration), name="crash",
-                                       labels=model.check.spec.diagram.labels, ends=ends)
+                                       labels=model.check.spec.diagram.labels,
+                                       ends=counterexample_ends(res))
     out["README.md"] = _readme()
     return out
 
@@ -112,5 +108,3 @@ def regenerate(directory=None, *, verify: bool = False) -> list[str]:
             path.write_bytes(data)
     return changed
 
-
-__all__ = ["regenerate", "sources", "layouts", "stable_layout", "default_dir", "version"]

@@ -102,7 +102,7 @@ def layout(trace, title: str = "") -> Chart:
     for row, st in enumerate(trace.steps, start=1):
         _step(chart, row, st, prev)
         prev = (st.a, st.b)
-    _segments(chart, trace, flights(trace), bottom)
+    _segments(chart, flights(trace), bottom)
     if trace.loop_start is not None:
         _loop(chart, trace.loop_start + 1, n)
     return chart
@@ -175,14 +175,14 @@ def _edge(sender: str, row: int) -> tuple:
     return (XA + BOXW / 2, y_of(row)) if sender == "A" else (XB - BOXW / 2, y_of(row))
 
 
-def _segments(chart: Chart, trace, fl: list, bottom: float) -> None:
+def _segments(chart: Chart, fl: list, bottom: float) -> None:
     geo: dict = {}   # id(flight) -> (start, end)
     arrows, labels, marks = [], [], []
     for f in fl:
         recv = "B" if f.sender == "A" else "A"
         start = _edge(f.sender, f.sent)
         if f.dup_row is not None:
-            start = _fork(geo.get(id(f.dup_of)), f, trace)
+            start = _fork(geo.get(id(f.dup_of)), f)
             marks.append(f'<circle cx="{start[0]:.1f}" cy="{start[1]:.1f}" r="3.5" fill="{ORANGE}"/>')
             chart.labels.append(Box(start[0], start[1], 5, 5))
         rx = _edge(recv, 0)[0]
@@ -217,7 +217,7 @@ def _segments(chart: Chart, trace, fl: list, bottom: float) -> None:
     chart.parts += arrows + marks
 
 
-def _fork(orig_geo, f: Flight, trace) -> tuple:
+def _fork(orig_geo, f: Flight) -> tuple:
     """The point where a duplicate leaves the original's arrow (at the duplicating step)."""
     y = y_of(f.dup_row)
     if orig_geo is None:
