@@ -67,7 +67,7 @@ def declared_transitions(raw: dict) -> set:
         names = [names] if isinstance(names, str) else names
         out = []
         for n in names:
-            out += singles if n == "*" else named[n] if n in named else [n]
+            out += singles if n == "*" else named.get(n, [n])
         return out
 
     rules = raw["rule"]

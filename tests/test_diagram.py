@@ -4,8 +4,15 @@ only the figure's rules with --main, and bad tables are one-line errors."""
 import tomllib
 
 import pytest
-from pictures import (ROOT, declared_transitions, groups, needs_layout, parse_svg, texts,
-                      variant_raw)
+from pictures import (
+    ROOT,
+    declared_transitions,
+    groups,
+    needs_layout,
+    parse_svg,
+    texts,
+    variant_raw,
+)
 
 from tcpmodel.errors import InputError
 from tcpmodel.render.diff import diff_transitions

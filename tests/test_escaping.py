@@ -83,7 +83,7 @@ def test_hostile_names_in_report_charts_and_pairs(tmp_path):
     assert "script" not in parser.tags
     assert EVIL not in html and "<script>" not in html
     assert "p&lt;&amp;&quot;&gt;" in html and "bad&lt;&amp;&quot;&gt;" in html
-    svgs = re.findall(r"<svg\b.*?</svg>", html, re.S)
+    svgs = re.findall(r"<svg\b.*?</svg>", html, re.DOTALL)
     assert len(svgs) == 4   # state pairs, endpoint diagram, a witness and a counterexample chart
     for s in svgs:
         parse_svg(s)

@@ -123,7 +123,7 @@ def test_bad_picture_commands_are_one_line(capsys, args, needle):
 
 
 def test_check_out_then_trace(capsys, tmp_path):
-    code, _, err = cli(capsys, "check", "crash", "-q", "--out", str(tmp_path))
+    code, _, _ = cli(capsys, "check", "crash", "-q", "--out", str(tmp_path))
     assert code == 1
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == sorted(f"crash-{p}{s}" for p in ("no_deadlock", "no_half_open_deadlock")

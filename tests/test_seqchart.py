@@ -116,9 +116,12 @@ def test_long_charts_have_no_overlapping_labels(time_wait):
 def test_mermaid_has_one_numbered_line_per_step(time_wait):
     tr = time_wait["time_wait_safety"].trace
     mm = trace_mermaid(tr, 'title with "quotes" & <tags>; #')
-    nums = [int(n) for n in re.findall(r"^\s+\S.*?: (\d+)\. ", mm, re.M)]
-    assert nums == list(range(0, len(tr) + 1))   # 0: the initial states
+    nums = [int(n) for n in re.findall(r"^\s+\S.*?: (\d+)\. ", mm, re.MULTILINE)]
+    assert nums == list(range(len(tr) + 1))   # 0: the initial states
     assert "<" not in mm.split("\n", 2)[1] and "#lt;" in mm and "#59;" in mm
+    for line in mm.splitlines()[1:]:   # in Mermaid a raw ; ends a statement, a raw # a comment
+        text = re.sub(r"#\w+;", "", line.split(": ", 1)[-1])
+        assert not set(text) & set(";#<>&\""), line
     assert "A-->>B: 19. " in mm and "STALE" in mm and "(sent at step 4)" in mm
 
 

@@ -19,7 +19,7 @@ class Flight:
     sent: int                 # row of the send: step k of the trace is row k
     end: int | None = None    # row of the arrival, loss or drop; None: still in flight
     fate: str = "inflight"    # received, lost, dropped (channel full), inflight
-    dup_of: "Flight | None" = None   # the copy this one was duplicated from ...
+    dup_of: Flight | None = None   # the copy this one was duplicated from ...
     dup_row: int | None = None       # ... at this row
     stale: bool = False       # arrived at a later incarnation of its receiver
     delayed: bool = False     # overtaken: a later send in the same direction arrived first

@@ -8,10 +8,11 @@ goes to the nearer copy.  Edges are ``event / action`` labels from :mod:`.transi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ..dot import Raw, attrs, label_lines, quote
-from .xml import esc
 from .transitions import Transition, label, transitions
+from .xml import esc
 
 FONT = "Helvetica"
 UNFIRED = "#9a9a9a"
@@ -80,9 +81,11 @@ def fsm_dot(spec, *, main_only: bool = False, collapse: bool = True, loops: bool
     head = title or f"{spec.name}: endpoint states, {what}"
     if fired is not None:
         head += f"\ndashed grey: never fired in check '{coverage_of}'"
-    out = [f"digraph {quote(spec.name)} {{",
-           f"  graph {attrs(label=head, labelloc='t', fontname=FONT, fontsize='16', newrank='true', nodesep='0.5', ranksep='0.45', splines='spline')};",
-           f"  node {attrs(shape='box', style='rounded,filled', fillcolor='#eef3fb', fontname=FONT, fontsize='12', margin='0.15,0.06')};",
+    graph = attrs(label=head, labelloc="t", fontname=FONT, fontsize="16", newrank="true",
+                  nodesep="0.5", ranksep="0.45", splines="spline")
+    node = attrs(shape="box", style="rounded,filled", fillcolor="#eef3fb", fontname=FONT,
+                 fontsize="12", margin="0.15,0.06")
+    out = [f"digraph {quote(spec.name)} {{", f"  graph {graph};", f"  node {node};",
            f"  edge {attrs(fontname=FONT, fontsize='9', arrowsize='0.7')};"]
     groups: dict = {}
     loops_at: dict = {}       # node id -> [(transition, style)]: drawn inside the node
@@ -90,6 +93,7 @@ def fsm_dot(spec, *, main_only: bool = False, collapse: bool = True, loops: bool
     def text(t, cls):
         word = cls.split(":")[0]
         return label(t, labels) + (f" ({word})" if tag and word not in ("", "same") else "")
+
     for t in ts:
         src = lay.home[t.src][1]
         if t.loop:
@@ -102,7 +106,7 @@ def fsm_dot(spec, *, main_only: bool = False, collapse: bool = True, loops: bool
         out.append("  { rank=same; " + " ".join(
             f"{quote(nid)} {_node_attrs(s, loops_at.get(nid, []), text, collapse)};"
             for nid, s in row) + " }")
-        for (a, _), (b, _) in zip(row, row[1:]):   # left-to-right order within the row
+        for (a, _), (b, _) in pairwise(row):   # left-to-right order within the row
             out.append(f"  {quote(a)} -> {quote(b)} [style=invis];")
     for r in range(len(lay.rows) - 1):             # top-to-bottom order of the rows
         out.append(f"  {quote(lay.rows[r][0][0])} -> {quote(lay.rows[r + 1][0][0])} "

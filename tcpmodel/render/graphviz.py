@@ -58,7 +58,7 @@ def render(dot_text: str, fmt: str, *, prefer: str | None = None) -> bytes:
     exe = find_layout(prefer)
     try:
         p = subprocess.run([exe, f"-T{fmt}"], input=dot_text.encode("utf-8"),
-                           capture_output=True, timeout=120)
+                           capture_output=True, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise InputError(f"{exe} failed to run: {e}", where="diagram",
                          fix="write .dot and lay it out yourself") from None

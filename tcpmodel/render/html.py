@@ -15,7 +15,7 @@ from ..trace import render_text
 from .xml import esc, strip_prolog
 
 CSS = """
-body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1200px;
+body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1400px;
        color: #1d1d1d; padding: 0 1em; }
 h1 { font-size: 1.6em; } h2 { margin-top: 2.2em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: 0.6em 0; }
@@ -26,7 +26,6 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .unknown { color: #b9770e; font-weight: bold; }
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 12px; }
 figure { margin: 1em 0; overflow-x: auto; } figcaption { color: #555; font-size: 0.9em; }
-figure svg { max-width: 100%; height: auto; }
 .note { color: #555; font-size: 0.9em; }
 code { background: #f1f1f1; padding: 0 0.2em; }
 """
@@ -39,8 +38,8 @@ def report_html(runs: list, *, title: str = "tcpmodel report", exit_code: int = 
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            f"<title>{esc(title)}</title>", f"<style>{CSS}</style></head><body>",
            f"<h1>{esc(title)}</h1>",
-           f'<p class="note">tcpmodel {esc(__version__)}, explicit-state search. Exit code '
-           f"{exit_code}: 0 every property holds, 1 a property is violated, 3 unknown.</p>"]
+           (f'<p class="note">tcpmodel {esc(__version__)}, explicit-state search. Exit code '
+           f"{exit_code}: 0 every property holds, 1 a property is violated, 3 unknown.</p>")]
     out.append(_summary(runs))
     for run in runs:
         out.append(_check(run))
@@ -49,8 +48,8 @@ def report_html(runs: list, *, title: str = "tcpmodel report", exit_code: int = 
 
 
 def _summary(runs) -> str:
-    rows = ["<table><tr><th>check</th><th>variant</th><th>states</th><th>transitions</th>"
-            "<th>depth</th><th>seconds</th><th>search</th><th>verdicts</th></tr>"]
+    rows = [("<table><tr><th>check</th><th>variant</th><th>states</th><th>transitions</th>"
+            "<th>depth</th><th>seconds</th><th>search</th><th>verdicts</th></tr>")]
     for run in runs:
         m, r = run["model"], run["result"]
         counts: dict = {}
@@ -74,9 +73,9 @@ def _check(run) -> str:
     params = [f"{k} = {v}" for k, v in c.params.items() if SCHEMA[k].default != v]
     out = [f'<h2 id="{_anchor(c.name)}">{esc(c.name)} <small>({esc(r.variant)})</small></h2>',
            f"<p>{esc(' '.join(c.description.split()))}</p>",
-           f"<p class=note>parameters: {esc(', '.join(params) or 'defaults')}; "
+           (f"<p class=note>parameters: {esc(', '.join(params) or 'defaults')}; "
            f"{r.states:,} states, {r.transitions:,} transitions, depth {r.depth}, "
-           f"{r.terminal_states:,} dead-end states, {r.seconds:.2f} s</p>"]
+           f"{r.terminal_states:,} dead-end states, {r.seconds:.2f} s</p>")]
     out.append("<table><tr><th>property</th><th>kind</th><th>verdict</th><th>trace</th>"
                "<th>detail</th><th>formula</th></tr>")
     for p in r.properties:

@@ -13,8 +13,6 @@ from __future__ import annotations
 from ..dot import attrs, label_lines, quote
 from .fsm import FONT
 
-KIND_ORDER = {"call": 0, "rcv": 1, "timer": 2, "crash": 3}
-
 
 def pairs_dot(proj, *, name: str, labels: dict, ends: dict | None = None,
               title: str | None = None) -> str:
@@ -24,9 +22,11 @@ def pairs_dot(proj, *, name: str, labels: dict, ends: dict | None = None,
     ends = ends or {}
     head = title or (f"{name}: reachable (A state, B state) pairs\n"
                      "double border: a dead end (no step enabled); red: a counterexample ends here")
-    out = [f"digraph {quote(name)} {{",
-           f"  graph {attrs(label=head, labelloc='t', fontname=FONT, fontsize='14', nodesep='0.35', ranksep='0.5')};",
-           f"  node {attrs(shape='box', style='rounded,filled', fillcolor='#eef3fb', fontname=FONT, fontsize='11')};",
+    graph = attrs(label=head, labelloc="t", fontname=FONT, fontsize="14", nodesep="0.35",
+                  ranksep="0.5")
+    node = attrs(shape="box", style="rounded,filled", fillcolor="#eef3fb", fontname=FONT,
+                 fontsize="11")
+    out = [f"digraph {quote(name)} {{", f"  graph {graph};", f"  node {node};",
            f"  edge {attrs(fontname=FONT, fontsize='9', arrowsize='0.6', color='#555555')};"]
     nid = {p: f"p{i}" for i, p in enumerate(sorted(proj.pairs, key=_pair_order(proj)))}
     for p in sorted(proj.pairs, key=_pair_order(proj)):
@@ -46,9 +46,9 @@ def pairs_dot(proj, *, name: str, labels: dict, ends: dict | None = None,
                                           peripheries=per, tooltip=tip,
                                           **{"class": "pair"}) + ";")
     for (p, q), steps in sorted(proj.edges.items(), key=lambda e: (nid[e[0][0]], nid[e[0][1]])):
-        texts = sorted({f"{actor}: {labels.get(ev, ev)}" for actor, kind, ev in steps},
-                       key=lambda t: t)
-        out.append(f"  {nid[p]} -> {nid[q]} " + attrs(label=label_lines(texts), tooltip="\n".join(texts)) + ";")
+        texts = sorted({f"{actor}: {labels.get(ev, ev)}" for actor, _, ev in steps})
+        out.append(f"  {nid[p]} -> {nid[q]} "
+                   + attrs(label=label_lines(texts), tooltip="\n".join(texts)) + ";")
     out.append("}")
     return "\n".join(out) + "\n"
 

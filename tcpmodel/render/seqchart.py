@@ -52,7 +52,7 @@ class Box:
                 for dx, dy in ((-self.hw, -self.hh), (self.hw, -self.hh),
                                (self.hw, self.hh), (-self.hw, self.hh))]
 
-    def overlaps(self, other: "Box") -> bool:
+    def overlaps(self, other: Box) -> bool:
         """Separating-axis test of two oriented rectangles."""
         a, b = self.corners(), other.corners()
         for poly in (a, b):

@@ -19,5 +19,5 @@ def strip_prolog(svg: str) -> str:
     """An SVG document without its XML declaration, DOCTYPE and comments, to inline in HTML."""
     svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
     svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
     return svg.strip()
