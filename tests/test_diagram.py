@@ -157,3 +157,11 @@ def test_an_overlay_cannot_redraw_the_layout(tmp_path):
     p.write_text('extends = "rfc9293"\n[diagram]\nmain = []\n')
     with pytest.raises(InputError, match=r"cannot redefine \[diagram\]"):
         load_variant(str(p))
+
+
+def test_main_needs_a_main_list(tmp_path):
+    text = BASE[:BASE.index("[diagram]")] + BASE[BASE.index("# ---", BASE.index("[diagram]")):]
+    spec = load_variant(write(tmp_path, text))
+    assert spec.diagram is None and "rfc9293" in fsm_dot(spec)   # still drawn, one row per state
+    with pytest.raises(InputError, match="names no main transitions"):
+        fsm_dot(spec, main_only=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from ..dot import Raw, attrs, label_lines, quote
+from ..errors import InputError
 from .transitions import Transition, label, transitions
 from .xml import esc
 
@@ -53,6 +54,9 @@ def select(spec, *, main_only: bool = False, loops: bool = True) -> list[Transit
     """The transitions a diagram shows: all, or the RFC figure's main ones (never self-loops)."""
     ts = transitions(spec)
     if main_only:
+        if not (spec.diagram and spec.diagram.main):
+            raise InputError(f"variant {spec.name} names no main transitions", file=spec.files[0],
+                             where="[diagram]", fix='add main = ["rule-id", ...] to [diagram]')
         return [t for t in ts if t.main and not t.loop]
     return [t for t in ts if loops or not t.loop]
 
