@@ -1,4 +1,4 @@
-"""Command line: ``tcpmodel check``, ``tcpmodel list``.
+"""Command line: ``tcpmodel check``, ``list``, ``diagram``, ``trace``, ``report``, ``diagrams``.
 
 Exit codes: 0 every property holds, 1 a property is violated, 2 bad input,
 3 unknown (a limit was hit or the run was interrupted).
@@ -47,7 +47,67 @@ def _parser() -> argparse.ArgumentParser:
                    help="export the reachable state graph (.graphml or .dot; small runs only)")
     c.add_argument("--graph-limit", type=int, default=5000, metavar="N",
                    help="refuse to export graphs with more than N states (default 5000)")
+    c.add_argument("--out", metavar="DIR",
+                   help="write each counterexample (and witness, with --witnesses) to DIR as a "
+                        "sequence chart (.svg), Mermaid (.mmd), JSON and text")
     c.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
+
+    d = sub.add_parser("diagram", help="draw the endpoint state diagram, a variant diff, or the "
+                                       "state pairs of a check",
+                       description="Draw the endpoint state diagram of a variant from its rules "
+                                   "(RFC 9293 Figure 5 layout). --diff draws two variants on one "
+                                   "picture; --pairs the reachable (A, B) state pairs of a check; "
+                                   "--coverage marks the transitions a check never fired.")
+    d.add_argument("-o", "--output", metavar="FILE",
+                   help="output file: .svg, .png, .dot or .mmd (default: DOT on stdout)")
+    d.add_argument("--format", choices=["svg", "png", "dot", "mermaid"],
+                   help="output format (default: from the file suffix)")
+    d.add_argument("--variant", help="variant to draw (default rfc9293; with a check: the check's)")
+    d.add_argument("--main", action="store_true",
+                   help="only the RFC's main transitions (the [diagram] main list), like Figure 5")
+    d.add_argument("--no-collapse", action="store_true",
+                   help="one edge per rule instead of one per pair of states")
+    d.add_argument("--no-loops", action="store_true",
+                   help="leave out the rules that keep the state (listed inside the states)")
+    g = d.add_mutually_exclusive_group()
+    g.add_argument("--diff", metavar="OLD",
+                   help="compare with variant OLD: added (only in --variant), removed, changed")
+    g.add_argument("--pairs", metavar="CHECK", help="reachable (A state, B state) pairs of CHECK")
+    g.add_argument("--coverage", metavar="CHECK",
+                   help="mark the transitions CHECK never fires (dashed grey)")
+    d.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter of the check (repeatable)")
+
+    t = sub.add_parser("trace", help="render a saved trace (from check --json or --out)",
+                       description="Render a trace saved by 'tcpmodel check --json' or "
+                                   "'tcpmodel check --out' as a sequence chart, Mermaid or text.")
+    t.add_argument("file", metavar="FILE.json", help="a trace, or a whole check --json document")
+    t.add_argument("-o", "--output", metavar="FILE", help="output: .svg, .mmd, .txt (default: text on stdout)")
+    t.add_argument("--format", choices=["svg", "mermaid", "text"], help="output format")
+    t.add_argument("--check", metavar="NAME", help="in a check --json document: this check's trace")
+    t.add_argument("--property", "-p", metavar="NAME", help="in a check --json document: this property's trace")
+    t.add_argument("--title", help="title of the chart")
+
+    r = sub.add_parser("report", help="run checks and write a self-contained HTML report",
+                       description="Run checks (every shipped check by default) and write one "
+                                   "HTML file: verdicts, figures, diagrams and counterexamples.")
+    r.add_argument("checks", nargs="*", metavar="CHECK", help="check name or path")
+    r.add_argument("-o", "--output", metavar="FILE", default="report.html",
+                   help="HTML file to write (default report.html)")
+    r.add_argument("--variant", help="rule variant to use instead of each check's")
+    r.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a model parameter (repeatable)")
+    r.add_argument("--max-states", type=int, metavar="N", help="stop after N states")
+    r.add_argument("--timeout", type=float, metavar="SECONDS", help="stop after this many seconds per check")
+    r.add_argument("--witnesses", action="store_true", help="also chart the witnesses of 'sometimes' properties")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
+
+    rg = sub.add_parser("diagrams", help="regenerate the diagrams the README shows",
+                        description="Regenerate diagrams/ (rendered with graphviz-pure, whose "
+                                    "output is the same on every machine).")
+    rg.add_argument("--dir", metavar="DIR", help="target directory (default: the repository's diagrams/)")
+    rg.add_argument("--check", action="store_true", dest="verify",
+                    help="only compare: exit 1 if a file is missing or differs")
 
     ls = sub.add_parser("list", help="list shipped checks, variants, properties and parameters")
     ls.add_argument("what", nargs="?", choices=["checks", "variants", "properties", "params"],
@@ -74,6 +134,14 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_check(args)
         if args.cmd == "list":
             return cmd_list(args)
+        if args.cmd == "diagram":
+            return cmd_diagram(args)
+        if args.cmd == "trace":
+            return cmd_trace(args)
+        if args.cmd == "report":
+            return cmd_report(args)
+        if args.cmd == "diagrams":
+            return cmd_diagrams(args)
         _parser().print_help()
         return EXIT_INPUT
     except InputError as e:
@@ -108,6 +176,8 @@ def cmd_check(args) -> int:
         results.append((model, res))
         if args.graph:
             _export_graph(model, res, args.graph, args.graph_limit, len(models))
+        if args.out:
+            _write_traces(model, res, args.out, args.witnesses)
         if not args.json:
             print(render_check(model, res, witnesses=args.witnesses, diffs=not args.no_diffs,
                                coverage=args.coverage))
@@ -115,9 +185,7 @@ def cmd_check(args) -> int:
         if res.stop_reason == "interrupted":
             interrupted = True
             break
-    codes = [r.exit_code() for _, r in results]
-    code = (EXIT_VIOLATED if EXIT_VIOLATED in codes else EXIT_UNKNOWN if EXIT_UNKNOWN in codes
-            or interrupted else EXIT_OK)
+    code = _exit_code(results, interrupted)
     if args.json:
         doc = {"tcpmodel": __version__, "exit_code": code,
                "checks": [r.to_json() for _, r in results]}
@@ -125,6 +193,30 @@ def cmd_check(args) -> int:
     elif len(results) > 1:
         print(_overall(results, code))
     return code
+
+
+def _exit_code(results, interrupted=False) -> int:
+    codes = [r.exit_code() for _, r in results]
+    return (EXIT_VIOLATED if EXIT_VIOLATED in codes else EXIT_UNKNOWN if EXIT_UNKNOWN in codes
+            or interrupted else EXIT_OK)
+
+
+def _traces_to_draw(res, witnesses: bool):
+    """(property, title) of each trace a run shows: counterexamples, and witnesses if asked."""
+    for p in res.properties:
+        if p.trace is not None and (p.verdict == "violated" or witnesses):
+            what = "counterexample" if p.verdict == "violated" else "witness"
+            yield p, (f"{res.name} ({res.variant}): {p.name} {p.verdict}, "
+                      f"shortest {what} ({p.depth} steps)")
+
+
+def _write_traces(model, res, out_dir, witnesses) -> None:
+    from pathlib import Path
+
+    from .render.files import write_trace_files
+    for p, title in _traces_to_draw(res, witnesses):
+        paths = write_trace_files(p.trace, Path(out_dir), f"{model.check.name}-{p.name}", title)
+        print(f"  chart written to {paths[0]} (and .mmd, .json, .txt)", file=sys.stderr)
 
 
 def _overall(results, code) -> str:
@@ -144,6 +236,181 @@ def _export_graph(model, res, path, limit, nchecks) -> None:
         target = f"{stem}-{model.check.name}.{ext}" if dot else f"{path}-{model.check.name}"
     write_graph(model, res._exploration, target, limit)
     print(f"  graph written to {target}", file=sys.stderr)
+
+
+def _search(model, quiet: bool, max_states=None, timeout=None):
+    from .engines import explicit
+    progress = None if quiet else explicit.Progress(model.check.name, sys.stderr)
+    return explicit.check(model, max_states=max_states, timeout=timeout, progress=progress)
+
+
+def cmd_diagram(args) -> int:
+    from .render.files import emit, format_of, graph_output
+    from .spec import load_variant
+
+    fmt = format_of(args.output, args.format, ("svg", "png", "dot", "mermaid"), "dot")
+    check_name = args.pairs or args.coverage
+    if args.set and not check_name:
+        raise InputError("--set needs a check (--pairs CHECK or --coverage CHECK)",
+                         where="command line")
+    if fmt == "mermaid" and (check_name and args.pairs or args.diff):
+        raise InputError("Mermaid output draws the endpoint state diagram only",
+                         where="--format", fix="write .svg, .png or .dot")
+    if check_name:
+        from .check import build, load_check
+        from .render.explored import counterexample_ends, project
+        model = build(load_check(check_name, overrides=_parse_sets(args.set),
+                                 variant=args.variant))
+        res = _search(model, quiet=False)
+        proj = project(model.system, res._exploration)
+        spec = model.check.spec
+        labels = spec.diagram.labels if spec.diagram else {}
+        if not res.complete:
+            print(f"  warning: the search stopped ({res.stop_reason}); the picture shows what "
+                  "it reached", file=sys.stderr)
+        if args.pairs:
+            from .render.pairs import pairs_dot
+            dot = pairs_dot(proj, name=model.check.name, labels=labels,
+                            ends=counterexample_ends(res))
+        elif fmt == "mermaid":
+            raise InputError("Mermaid output cannot mark coverage", where="--format",
+                             fix="write .svg, .png or .dot")
+        else:
+            from .render.fsm import fsm_dot
+            dot = fsm_dot(spec, main_only=args.main, collapse=not args.no_collapse,
+                          loops=not args.no_loops, fired=proj.fired, coverage_of=model.check.name)
+    elif args.diff:
+        from .render.diff import diff_dot
+        dot = diff_dot(load_variant(args.diff), load_variant(args.variant or "rfc9293"),
+                       loops=not args.no_loops)
+    else:
+        spec = load_variant(args.variant or "rfc9293")
+        if fmt == "mermaid":
+            from .render.mermaid import fsm_mermaid
+            dot = fsm_mermaid(spec, main_only=args.main, loops=not args.no_loops)
+        else:
+            from .render.fsm import fsm_dot
+            dot = fsm_dot(spec, main_only=args.main, collapse=not args.no_collapse,
+                          loops=not args.no_loops)
+    emit(dot if fmt == "mermaid" else graph_output(dot, fmt), args.output)
+    if args.output and args.output != "-":
+        print(f"  diagram written to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_trace(args) -> int:
+    from pathlib import Path
+
+    from .render.files import emit, format_of
+    from .trace import render_text, trace_from_json
+
+    fmt = format_of(args.output, args.format, ("svg", "mermaid", "text"), "text")
+    try:
+        doc = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("file not found", file=args.file, fix="check the path") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read: {e}", file=args.file) from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"malformed JSON: {e.msg}", file=args.file,
+                         where=f"{e.lineno}:{e.colno}") from None
+    found, title = _pick_trace(doc, args)
+    trace = trace_from_json(found, file=args.file)
+    title = args.title or title or Path(args.file).stem
+    if fmt == "svg":
+        from .render.seqchart import chart_svg
+        out = chart_svg(trace, title)
+    elif fmt == "mermaid":
+        from .render.mermaid import trace_mermaid
+        out = trace_mermaid(trace, title)
+    else:
+        out = f"{title}\n\n{render_text(trace, indent='')}\n"
+    emit(out, args.output)
+    return EXIT_OK
+
+
+def _pick_trace(doc, args) -> tuple:
+    """(trace document, title) from a trace, a property, a check or a check --json document."""
+    if isinstance(doc, dict) and "steps" in doc:
+        return doc, None
+    cands = []   # (check, property, verdict, trace)
+    checks = doc.get("checks") if isinstance(doc, dict) else None
+    if checks is None and isinstance(doc, dict) and "properties" in doc:
+        checks = [doc]
+    for c in checks if isinstance(checks, list) else []:
+        props = c.get("properties") if isinstance(c, dict) else None
+        for name, p in (props.items() if isinstance(props, dict) else ()):
+            if isinstance(p, dict) and "trace" in p:
+                cands.append((str(c.get("name")), name, p.get("verdict"), p["trace"]))
+    if isinstance(doc, dict) and "trace" in doc and not cands:
+        cands.append((None, None, doc.get("verdict"), doc["trace"]))
+    if not cands:
+        raise InputError("no trace in this file", file=args.file,
+                         fix="give a file written by 'tcpmodel check --json' or '--out'")
+    if args.check:
+        cands = [c for c in cands if c[0] == args.check]
+    if args.property:
+        cands = [c for c in cands if c[1] == args.property]
+    if len(cands) > 1 and not args.property:
+        violated = [c for c in cands if c[2] == "violated"]
+        cands = violated or cands
+    if len(cands) != 1:
+        names = ", ".join(f"{c}/{p}" for c, p, _, _ in cands) or "none matches"
+        raise InputError(f"the file holds {len(cands)} matching traces ({names})", file=args.file,
+                         fix="pick one with --check NAME and --property NAME")
+    c, p, verdict, trace = cands[0]
+    return trace, (f"{c}: {p} {verdict}" if p else None)
+
+
+def cmd_report(args) -> int:
+    from .check import build, list_checks, load_check
+    from .render.explored import counterexample_ends, project
+    from .render.files import emit, graph_output
+    from .render.fsm import fsm_dot
+    from .render.html import report_html
+    from .render.pairs import pairs_dot
+    from .render.seqchart import chart_svg
+
+    overrides = _parse_sets(args.set)
+    models = [build(load_check(n, overrides=overrides, variant=args.variant))
+              for n in (args.checks or list_checks())]
+    runs, results = [], []
+    for model in models:
+        res = _search(model, args.quiet, args.max_states, args.timeout)
+        results.append((model, res))
+        spec = model.check.spec
+        proj = project(model.system, res._exploration)
+        run = {"model": model, "result": res,
+               "charts": {p.name: chart_svg(p.trace, title)
+                          for p, title in _traces_to_draw(res, args.witnesses)}}
+        labels = spec.diagram.labels if spec.diagram else {}
+        pictures = {"pairs_svg": pairs_dot(proj, name=model.check.name, labels=labels,
+                                           ends=counterexample_ends(res)),
+                    "fsm_svg": fsm_dot(spec, fired=proj.fired, coverage_of=model.check.name)}
+        for key, dot in pictures.items():
+            try:
+                run[key] = graph_output(dot, "svg")
+            except InputError as e:   # the report is still worth having without the layouts
+                run[key] = str(e)
+                print(f"tcpmodel: warning: {e}", file=sys.stderr)
+        runs.append(run)
+        if res.stop_reason == "interrupted":
+            break
+    code = _exit_code(results, any(r.stop_reason == "interrupted" for _, r in results))
+    emit(report_html(runs, exit_code=code), args.output)
+    print(f"  report written to {args.output}", file=sys.stderr)
+    return code
+
+
+def cmd_diagrams(args) -> int:
+    from .render.regen import regenerate
+    changed = regenerate(args.dir, verify=args.verify)
+    for path in changed:
+        print(f"  {'differs' if args.verify else 'written'}: {path}", file=sys.stderr)
+    if args.verify and changed:
+        print("tcpmodel: diagrams/ is out of date: run 'tcpmodel diagrams'", file=sys.stderr)
+        return EXIT_VIOLATED
+    return EXIT_OK
 
 
 def cmd_list(args) -> int:

@@ -720,3 +720,28 @@ def located(err: ExprError, text: str, *, file: str | None, where: str) -> Input
         marked = ("..." if lo else "") + marked[lo:lo + 70] + "..."
     at = f"line {line_no}, column {col}" if "\n" in text.strip() else f"column {col}"
     return InputError(f"{err.msg} [{at}: {marked}]", file=file, where=where, fix=err.fix)
+
+
+def to_text(node: Node) -> str:
+    """The expression written back as text (nested operations in parentheses), for labels."""
+    def sub(n: Node) -> str:
+        t = to_text(n)
+        return f"({t})" if isinstance(n, (Binary, Cond)) else t
+
+    if isinstance(node, Lit):
+        return ("true" if node.value else "false") if isinstance(node.value, bool) else str(node.value)
+    if isinstance(node, Str):
+        return f"'{node.value}'"
+    if isinstance(node, ListLit):
+        return "[" + ", ".join(to_text(x) for x in node.items) + "]"
+    if isinstance(node, Name):
+        return node.dotted
+    if isinstance(node, Call):
+        return f"{node.func}(" + ", ".join(to_text(x) for x in node.args) + ")"
+    if isinstance(node, Unary):
+        return f"not {sub(node.arg)}" if node.op == "not" else f"-{sub(node.arg)}"
+    if isinstance(node, Binary):
+        return f"{sub(node.left)} {node.op} {sub(node.right)}"
+    if isinstance(node, Cond):
+        return f"if {to_text(node.test)} then {to_text(node.then)} else {to_text(node.other)}"
+    raise TypeError(node)

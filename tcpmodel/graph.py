@@ -13,7 +13,9 @@ def to_networkx(model, exploration, limit: int = 5000):
     n = len(exploration.states)
     if n > limit:
         raise InputError(f"the state graph has {n:,} states, more than the export limit {limit:,}",
-                         where="--graph", fix="raise --graph-limit, or shrink the model with --set")
+                         where="--graph", fix="draw the readable projection instead: tcpmodel diagram --pairs "
+                             f"{model.check.name} -o pairs.svg; or raise --graph-limit, or "
+                             "shrink the model with --set")
     system = model.system
     ma, mb = system.machines
     g = nx.DiGraph(name=model.check.name)

@@ -103,6 +103,18 @@ class Rule:
         return not (self.assign or self.send or self.next or self.choose)
 
 
+@dataclass(frozen=True)
+class DiagramSpec:
+    """Presentation of the state diagram (``[diagram]``); the edges always come from the rules.
+
+    ``rows``: states top to bottom (a state listed twice is drawn twice, like CLOSED in
+    RFC 9293 Figure 5); ``main``: ids of the rules the RFC's figure draws; ``labels``: event ->
+    text shown on edges."""
+    rows: tuple
+    main: tuple
+    labels: dict
+
+
 @dataclass
 class EndpointSpec:
     """A loaded, validated variant: the endpoint's states, events, TCB and ordered rules."""
@@ -121,6 +133,8 @@ class EndpointSpec:
     constants: dict
     defines: dict             # name -> Text
     rules: list = field(default_factory=list)
+    diagram: "DiagramSpec | None" = None   # how `tcpmodel diagram` lays the states out
+
 
     @property
     def all_events(self) -> tuple:
@@ -176,7 +190,8 @@ def load_variant(name_or_path: str, _chain: tuple = ()) -> EndpointSpec:
     tf = load_toml(path)
     d = tf.data
     check_keys(d, {"name", "description", "extends", "endpoint", "groups", "events", "classify",
-                   "tcb", "constants", "define", "rule", "remove"}, file=tf.path, where="top level")
+                   "tcb", "constants", "define", "rule", "remove", "diagram"}, file=tf.path,
+               where="top level")
     if "extends" in d:
         base_name = d["extends"]
         if not isinstance(base_name, str):
@@ -249,7 +264,49 @@ def _load_base(tf: TomlFile) -> EndpointSpec:
     _merge_defines(spec, d.get("define", {}), tf)
     for i, raw in enumerate(d["rule"]):
         spec.rules.append(_load_rule(raw, tf, i))
+    if "diagram" in d:
+        spec.diagram = _load_diagram(d["diagram"], spec, tf)
     return spec
+
+
+def _load_diagram(table, spec: EndpointSpec, tf: TomlFile) -> DiagramSpec:
+    """The ``[diagram]`` table, checked against the file's states, rules and events."""
+    f = tf.path
+    # keys such as rcv_syn also appear in [classify]: look for them below the [diagram] header
+    head = next((i for i, ln in enumerate(tf.text.splitlines()) if ln.strip().startswith("[diagram")),
+                0)
+
+    def src(key):
+        return Src(f, tf.key_line(key, after=head), "[diagram]")
+
+    if not isinstance(table, dict):
+        raise InputError("[diagram] must be a table", file=f, fix="[diagram] then rows = [...]")
+    check_keys(table, {"rows", "main", "labels"}, file=f, where="[diagram]")
+    rows = table.get("rows", [[s] for s in spec.states])
+    if not isinstance(rows, list) or not all(isinstance(r, list) and r for r in rows):
+        raise src("rows").error("'rows' must be a list of non-empty lists of states", "rows",
+                                'rows = [["CLOSED"], ["LISTEN"], ...]')
+    rows = tuple(_str_list(r, src("rows"), "rows") for r in rows)
+    drawn = {s for r in rows for s in r}
+    for s in sorted(drawn - set(spec.states)):
+        raise src("rows").error(f"unknown state '{s}'", "rows", did_you_mean(s, spec.states))
+    for s in spec.states:
+        if s not in drawn:
+            raise src("rows").error(f"state '{s}' is in no row", "rows", "add it to a row")
+    main = _str_list(table.get("main", []), src("main"), "main")
+    ids = [r.id for r in spec.rules]
+    for rid in main:
+        if rid not in ids:
+            raise src("main").error(f"no rule with id '{rid}'", "main", did_you_mean(rid, ids))
+    labels = table.get("labels", {})
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise src("labels").error("'labels' must map events to text", "labels",
+                                  'labels = { rcv_syn = "rcv SYN" }')
+    for ev in labels:
+        if ev not in spec.all_events:
+            raise src(ev).error(f"unknown event '{ev}'", f"labels.{ev}",
+                                did_you_mean(ev, spec.all_events))
+    return DiagramSpec(rows, main, dict(labels))
 
 
 def _merge_constants(spec: EndpointSpec, table: dict, tf: TomlFile) -> None:
@@ -335,7 +392,7 @@ def _load_send(raw, src: Src) -> SendSpec:
 def _apply_overlay(base: EndpointSpec, tf: TomlFile) -> EndpointSpec:
     d = tf.data
     f = tf.path
-    for sec in ("endpoint", "events", "tcb", "classify", "groups"):
+    for sec in ("endpoint", "events", "tcb", "classify", "groups", "diagram"):
         if sec in d:
             raise InputError(f"an overlay cannot redefine [{sec}]", file=f,
                              fix="edit rules, [define] or [constants]; or write a base file")

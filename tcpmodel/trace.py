@@ -208,3 +208,42 @@ def render_text(trace: Trace, *, indent: str = "  ", diffs: bool = True) -> str:
     if trace.loop_start is not None:
         out.append(f"{indent}{'':>{width}}   -- back to step {trace.loop_start + 1} --")
     return "\n".join(out)
+
+
+# ------------------------------------------------------------------ reading back
+
+def trace_from_json(doc, *, file: str | None = None) -> Trace:
+    """The :class:`Trace` that :meth:`Trace.to_json` wrote (e.g. in ``tcpmodel check --json``)."""
+    from .errors import InputError
+
+    def bad(what, where="trace"):
+        return InputError(what, file=file, where=where,
+                          fix="give a trace written by 'tcpmodel check --json' or '--out'")
+
+    if not isinstance(doc, dict) or not isinstance(doc.get("steps"), list):
+        raise bad("not a trace: expected an object with 'steps'")
+    init = doc.get("initial", {})
+    if not isinstance(init, dict) or not all(isinstance(init.get(k), str) for k in ("a", "b")):
+        raise bad("the trace has no initial states", "initial")
+    steps = []
+    for i, d in enumerate(doc["steps"], start=1):
+        where = f"steps[{i - 1}]"
+        if not isinstance(d, dict):
+            raise bad("a step must be an object", where)
+        for k in ("action", "kind", "actor", "a", "b"):
+            if not isinstance(d.get(k), str):
+                raise bad(f"step {i} has no '{k}'", where)
+        if d["kind"] in ("rcv", "loss", "dup") and d.get("direction") not in ("A->B", "B->A"):
+            raise bad(f"step {i} ({d['kind']}) needs a direction 'A->B' or 'B->A'", where)
+        if d["kind"] == "rcv" and not isinstance(d.get("received"), str):
+            raise bad(f"step {i} receives but names no segment", where)
+        if d["kind"] in ("loss", "dup") and not isinstance(d.get("moved"), str):
+            raise bad(f"step {i} ({d['kind']}) names no segment", where)
+        steps.append(Step(int(d.get("step", i)), d["kind"], d["actor"], d["action"], d.get("rule"),
+                          d.get("received"), d.get("sent"), d.get("moved"), d.get("direction"),
+                          bool(d.get("overflow")), bool(d.get("stale")), d.get("signal"),
+                          d["a"], d["b"], d.get("changes") or {}, d.get("note", "")))
+    loop = doc.get("loop_start")
+    if loop is not None and (not isinstance(loop, int) or not 0 <= loop < len(steps)):
+        raise bad(f"loop_start {loop!r} is not a step index", "loop_start")
+    return Trace(init["a"], init["b"], steps, loop)

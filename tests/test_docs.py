@@ -35,3 +35,16 @@ def test_readme_example_figures_are_current():
     steps = int(re.search(r"time_wait_safety\s+always\s+VIOLATED\s+(\d+)", readme).group(1))
     bad = next(p for p in run_check("time-wait")[1].properties if p.name == "time_wait_safety")
     assert bad.depth == steps
+
+
+def test_every_picture_command_and_option_is_documented():
+    from tcpmodel.cli import _parser
+    doc = (ROOT / "docs" / "pictures.md").read_text()
+    sub = next(a for a in _parser()._actions if a.dest == "cmd")
+    for cmd in ("diagram", "trace", "report", "diagrams"):
+        assert f"tcpmodel {cmd}" in doc, cmd
+        for action in sub.choices[cmd]._actions:
+            opts = [o for o in action.option_strings if o != "--help" and o != "-h"]
+            if opts:
+                assert any(re.search(re.escape(o) + r"\b", doc) for o in opts), (cmd, opts)
+    assert "--out" in doc
