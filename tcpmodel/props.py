@@ -138,14 +138,14 @@ def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
     sc.slot("losses", E.INT, lambda e: e[0][6])
     sc.slot("dups", E.INT, lambda e: e[0][7])
     sc.slot("crashes", E.INT, lambda e: e[0][8])
-    actor_enum = E.Enum("actor", SIDES + ("network",))
+    actor_enum = E.Enum("actor", SIDES + ("network", "attacker"))
     event_enum = E.Enum("event", system.events)
     signal_enum = E.Enum("signal", tuple(ma.signals) + ("none",))
     rule_enum = E.Enum("rule", tuple(r.id for r in ma.rules) + ("none",))
-    kind_enum = E.Enum("step kind", ("call", "rcv", "timer", "loss", "dup", "crash"))
-    net = {"loss", "dup"}
-    sc.slot("step.actor", actor_enum,
-            lambda e: 2 if e[3].kind in net else e[3].side)
+    kind_enum = E.Enum("step kind", ("call", "rcv", "timer", "loss", "dup", "crash", "drop",
+                                      "inject"))
+    who = {"loss": 2, "dup": 2, "drop": 3, "inject": 3}
+    sc.slot("step.actor", actor_enum, lambda e: who.get(e[3].kind, e[3].side))
     sc.slot("step.event", event_enum,
             lambda e: system.events.index(e[3].kind) if e[3].event < 0 else e[3].event)
     sigs = {s: i for i, s in enumerate(ma.signals)}

@@ -26,9 +26,10 @@ from .tomlfile import check_keys, load_toml
 from .trace import build_trace
 
 LINE_KEYS = {"send", "by", "via", "fate", "name", "where", "arrive", "call", "crash", "timeout",
-             "dup", "then", "note", "data", "signal"}
-FATES = ("arrives", "lost", "delayed")
-KINDS = ("call", "rcv", "timer", "loss", "dup", "crash")
+             "dup", "then", "note", "data", "signal", "inject", "to"}
+FATES = ("arrives", "lost", "dropped", "delayed")
+KINDS = ("call", "rcv", "timer", "loss", "dup", "crash", "drop", "inject")
+LINE_KINDS = ("send", "inject", "arrive", "call", "crash", "timeout", "dup")
 SCENARIO_KEYS = {"title", "source", "variant", "expect", "params", "scripts", "allow", "start",
                  "line", "define", "note"}
 
@@ -44,7 +45,7 @@ def list_scenarios() -> list[str]:
 @dataclass
 class Line:
     index: int              # 1-based, as written
-    kind: str               # send, arrive, call, crash, timeout, dup
+    kind: str               # send, inject, arrive, call, crash, timeout, dup
     side: int | None        # acting endpoint
     flags: int = 0          # send: exact control bits
     data: bool | None = None
@@ -62,10 +63,13 @@ class Line:
 
     def describe(self, machines) -> str:
         who = SIDES[self.side] if self.side is not None else ""
-        if self.kind == "send":
+        if self.kind in ("send", "inject"):
             ctl = ",".join(f for f in ("SYN", "FIN", "RST", "ACK") if self.flags & _bit(f))
             extra = f" where {self.where_text}" if self.where_text else ""
-            fate = {"arrives": "", "lost": ", lost", "delayed": ", delayed"}[self.fate]
+            fate = {"arrives": "", "lost": ", lost", "dropped": ", dropped by the attacker",
+                    "delayed": ", delayed"}[self.fate]
+            if self.kind == "inject":
+                return f"the attacker injects <CTL={ctl}> towards {who}{extra}{fate}"
             return f"{who} sends <CTL={ctl}>{extra}{fate}"
         if self.kind == "arrive":
             return f"the delayed segment '{self.target}' arrives"
@@ -211,18 +215,20 @@ def compile_lines(sc: Scenario, model) -> None:
     for i, (raw, line_no) in enumerate(sc._raw_lines, start=1):
         src = Src(sc.path, line_no, f"line {i}")
         check_keys(raw, LINE_KEYS, file=sc.path, where=src.where())
-        kinds = [k for k in ("send", "arrive", "call", "crash", "timeout", "dup") if k in raw]
+        kinds = [k for k in LINE_KINDS if k in raw]
         if len(kinds) != 1:
-            raise src.error("a line is exactly one of send, arrive, call, crash, timeout, dup",
-                            None, 'e.g. send = "SYN,ACK" with by = "B"')
+            raise src.error("a line is exactly one of " + ", ".join(LINE_KINDS), None,
+                            'e.g. send = "SYN,ACK" with by = "B"')
         kind = kinds[0]
         ln = Line(i, kind, None, note=str(raw.get("note", "")), src=src)
         if kind in ("send", "call", "timeout"):
-            ln.side = _side(raw.get("by"), src)
+            ln.side = _side(raw.get("by"), src, "by")
+        if kind == "inject":
+            ln.side = _side(raw.get("to"), src, "to")
         if kind == "crash":
-            ln.side = _side(raw["crash"], src)
-        if kind == "send":
-            ln.flags = _flags(raw["send"], src)
+            ln.side = _side(raw["crash"], src, "crash")
+        if kind in ("send", "inject"):
+            ln.flags = _flags(raw[kind], src)
             ln.via = raw.get("via")
             if ln.via is not None and ln.via not in ("call", "rcv", "timer"):
                 raise src.error(f"unknown via '{ln.via}'", "via", "call, rcv or timer")
@@ -284,12 +290,12 @@ def compile_lines(sc: Scenario, model) -> None:
             raise t.fail(err) from None
 
 
-def _side(v, src: Src) -> int:
+def _side(v, src: Src, key: str) -> int:
     if v in ("A", "a"):
         return 0
     if v in ("B", "b"):
         return 1
-    raise src.error(f"endpoint '{v}' is not A or B", "by", 'by = "A"')
+    raise src.error(f"endpoint '{v}' is not A or B", key, f'{key} = "A"')
 
 
 def _flags(v, src: Src) -> int:
@@ -343,7 +349,12 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         return (k + 1, 0, -1, binds)
 
     def match_send(ln, act, s, pre, binds):
-        if act.sent < 0 or act.side != ln.side:
+        if act.sent < 0:
+            return False
+        if ln.kind == "inject":
+            if act.kind != "inject" or act.side != 1 - ln.side:
+                return False
+        elif act.kind == "inject" or act.side != ln.side:
             return False
         if ln.via is not None and act.kind != ln.via:
             return False
@@ -366,7 +377,7 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         res = [nxt]
         if chain and nxt[0] < len(lines) and act.sent >= 0:
             ln2 = lines[nxt[0]]
-            if ln2.kind == "send" and match_send(ln2, act, s, pre, binds):
+            if ln2.kind in ("send", "inject") and match_send(ln2, act, s, pre, binds):
                 res += _after_send(ln2, nxt[0], act, s, pre, binds, chain=False)
         return res
 
@@ -378,14 +389,15 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         ln = lines[k]
         res = []
         if phase == 1:
-            if (ln.fate == "arrives" and act.kind == "rcv" and act.seg == cur) or \
-                    (ln.fate == "lost" and act.kind == "loss" and act.seg == cur):
+            if act.seg == cur and ((ln.fate == "arrives" and act.kind == "rcv")
+                                   or (ln.fate == "lost" and act.kind == "loss")
+                                   or (ln.fate == "dropped" and act.kind == "drop")):
                 res = completed(k, binds, ln, s, act, pre)
             elif act.kind in sc.allow:
                 res.append(m)
             return res
         matched = False
-        if ln.kind == "send" and match_send(ln, act, s, pre, binds):
+        if ln.kind in ("send", "inject") and match_send(ln, act, s, pre, binds):
             res += _after_send(ln, k, act, s, pre, binds)
         elif ln.kind == "call" and act.kind == "call" and act.side == ln.side and \
                 system.event_name(act) == ln.event:

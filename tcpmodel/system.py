@@ -1,9 +1,10 @@
 """The composed system: endpoints A and B, one channel per direction, faults and applications.
 
-A global state is a flat tuple (see the ``EA``.. ``BA`` indices)::
+A global state is a flat tuple (see the ``EA``.. ``ATTACK`` indices)::
 
     (A local, B local, A script pc, B script pc, A incarnation, B incarnation,
-     losses used, duplications used, crashes used, channel A->B, channel B->A)
+     losses used, duplications used, crashes used, channel A->B, channel B->A,
+     attacker budget used)
 
 Channels hold segment codes: the rule-visible part (seq, ack, flags, data) times
 ``ghost_radix`` plus a ghost tag (sender's and receiver's incarnation when it was
@@ -21,19 +22,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .endpoint import NO_SEG, EndpointMachine, Outcome
+from .endpoint import FLAG_BIT, NO_SEG, EndpointMachine, Outcome
 from .params import UNBOUNDED
 
-EA, EB, PCA, PCB, INCA, INCB, LOSS, DUP, CRASH, AB, BA = range(11)
+EA, EB, PCA, PCB, INCA, INCB, LOSS, DUP, CRASH, AB, BA, ATTACK = range(12)
 SIDES = ("A", "B")
 OUT = (AB, BA)   # channel a side sends on
 IN = (BA, AB)    # channel a side receives from
-NET_EVENTS = ("loss", "dup", "crash")
+NET_EVENTS = ("loss", "dup", "crash", "drop", "inject")
 
 
 class Action(NamedTuple):
-    kind: str            # call, rcv, timer, loss, dup, crash
-    side: int            # acting endpoint; for loss/dup the sender of the segment
+    kind: str            # call, rcv, timer, loss, dup, crash, drop, inject (the attacker's)
+    side: int            # acting endpoint; for loss/dup/drop/inject the (apparent) sender
     event: int           # machine event index, or -1
     seg: int             # segment involved (received, lost, duplicated), full code, or -1
     out: Outcome | None  # rule outcome for endpoint steps
@@ -74,12 +75,14 @@ class System:
         self.spurious_rto = params["spurious_rto"]
         self.overflow_drop = params["overflow"] == "drop"
         self.events = self.machines[0].events + NET_EVENTS
+        self.attack_budget = params["attacker"]
+        self.injectable = self._injectable(params["attacker_flags"])
 
     # ------------------------------------------------------------ interface
 
     def initial_states(self) -> list:
         a, b = self.machines
-        return [(a.initial_code, b.initial_code, 0, 0, 0, 0, 0, 0, 0, (), ())]
+        return [(a.initial_code, b.initial_code, 0, 0, 0, 0, 0, 0, 0, (), (), 0)]
 
     def successors(self, s: tuple) -> list:
         """Every enabled action with its next state, in a fixed order."""
@@ -247,6 +250,46 @@ class System:
                         n[OUT[side]] = self._add(ch, full)
                     n[DUP] += 1
                     out.append((Action("dup", side, -1, full, None, -1, False, False), tuple(n)))
+
+        if s[ATTACK] < self.attack_budget:
+            self._attacker(s, out)
+
+    def _injectable(self, patterns) -> list:
+        """Rule-visible codes of every segment the attacker may forge: each flag pattern with
+        every SEQ (and every ACK when the pattern has ACK)."""
+        seg = self.machines[0].seg
+        n = self.params["seq_space"]
+        out = []
+        for pat in patterns:
+            bits = 0
+            for f in pat.split(","):
+                bits |= FLAG_BIT[f.strip()]
+            acks = range(n) if bits & FLAG_BIT["ACK"] else (0,)
+            out += [seg.pack(q, a, bits, 0) for q in range(n) for a in acks]
+        return out
+
+    def _attacker(self, s: tuple, out: list) -> None:
+        """Drop any segment in flight, or inject a forged one towards either endpoint."""
+        for side in (0, 1):
+            ch = s[OUT[side]]
+            for full in dict.fromkeys(ch):
+                n = list(s)
+                n[OUT[side]] = _remove(ch, full)
+                n[ATTACK] += 1
+                out.append((Action("drop", side, -1, full, None, -1, False, False), tuple(n)))
+        for target in (0, 1):
+            ch = s[IN[target]]
+            if len(ch) >= self.cap:
+                continue
+            m = self.machines[target]
+            rinc = 0 if m.state_of(s[target]) == m.initial else s[INCA + target]
+            for segr in self.injectable:
+                full = segr * self.ghost_radix + rinc  # sender incarnation 0: nobody's
+                n = list(s)
+                n[IN[target]] = self._add(ch, full)
+                n[ATTACK] += 1
+                out.append((Action("inject", 1 - target, -1, full, None, full, False, False),
+                            tuple(n)))
 
     def _add(self, ch: tuple, full: int) -> tuple:
         if self.fifo:

@@ -22,8 +22,8 @@ TIMER_NAMES = {"rto": "retransmission timeout", "time_wait": "2 MSL timeout",
 @dataclass
 class Step:
     index: int
-    kind: str                 # call, rcv, timer, loss, dup, crash
-    actor: str                # A, B or network
+    kind: str                 # call, rcv, timer, loss, dup, crash, drop, inject
+    actor: str                # A, B, network or attacker
     event: str
     rule: str | None
     received: str | None      # segment text (RFC notation)
@@ -89,7 +89,8 @@ def build_trace(system: System, start: tuple, moves: list, loop_start: int | Non
 def describe_step(system: System, index: int, pre: tuple, act: Action, post: tuple) -> Step:
     machines = system.machines
     kind = act.kind
-    actor = "network" if kind in ("loss", "dup") else SIDES[act.side]
+    actor = ("network" if kind in ("loss", "dup") else "attacker" if kind in ("drop", "inject")
+             else SIDES[act.side])
     event = system.event_name(act)
     received = sent = moved = direction = None
     if kind == "rcv":
@@ -99,7 +100,7 @@ def describe_step(system: System, index: int, pre: tuple, act: Action, post: tup
         sent = system.seg_text(act.sent)
         if direction is None:
             direction = f"{SIDES[act.side]}->{SIDES[1 - act.side]}"
-    if kind in ("loss", "dup"):
+    if kind in ("loss", "dup", "drop"):
         moved = system.seg_text(act.seg)
         direction = f"{SIDES[act.side]}->{SIDES[1 - act.side]}"
     changes = {}
@@ -129,6 +130,10 @@ def _note(system: System, act: Action) -> str:
         return "network: segment duplicated"
     if act.kind == "crash":
         return f"{who}: crash (TCB lost)"
+    if act.kind == "inject":
+        return f"attacker: injects a forged segment towards {SIDES[1 - act.side]}"
+    if act.kind == "drop":
+        return "attacker: drops the segment"
     return ""
 
 
@@ -152,12 +157,12 @@ def _lines(step: Step) -> list[str]:
         else:
             rows.append(_seg_cell("<--", step.received, "..."))
     if step.sent:
-        a_sends = step.actor == "A"
+        a_sends = step.direction == "A->B"
         cell = _seg_cell("-->", step.sent, "...") if a_sends else _seg_cell("...", step.sent, "<--")
         if step.overflow:
             cell = _seg_cell("-->", step.sent, " X ") if a_sends else _seg_cell(" X ", step.sent, "<--")
         rows.append(cell)
-    if step.kind == "loss":
+    if step.kind in ("loss", "drop"):
         rows.append(_seg_cell("-->", step.moved, " X ") if sender_is_a
                     else _seg_cell(" X ", step.moved, "<--"))
     if step.kind == "dup":

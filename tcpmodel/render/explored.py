@@ -43,7 +43,8 @@ def project(system, ex) -> Projection:
                 continue
             q = (name[0](t[0]), name[1](t[1]))
             if q != p:
-                actor = "network" if act.kind in ("loss", "dup") else SIDES[act.side]
+                actor = ("network" if act.kind in ("loss", "dup") else "attacker"
+                         if act.kind in ("drop", "inject") else SIDES[act.side])
                 out.edges.setdefault((p, q), set()).add((actor, act.kind,
                                                           system.event_name(act)))
     return out

@@ -43,9 +43,9 @@ def flights(trace) -> list[Flight]:
                     if _origin(g) < _origin(f):
                         g.delayed = True
             f.end, f.fate, f.stale = row, "received", st.stale
-        if st.kind in ("loss", "dup"):
+        if st.kind in ("loss", "dup", "drop"):
             sender = st.direction.split("->")[0]
-            if st.kind == "loss":
+            if st.kind in ("loss", "drop"):
                 f = _take(waiting[sender], st.moved)
                 if f is not None:
                     f.end, f.fate = row, "lost"
@@ -56,12 +56,14 @@ def flights(trace) -> list[Flight]:
                 out.append(copy)
                 waiting[sender].append(copy)
         if st.sent:
-            f = Flight(st.sent, st.actor, row)
+            # a forged segment travels as if its spoofed sender had sent it
+            sender = st.direction.split("->")[0]
+            f = Flight(st.sent, sender, row)
             out.append(f)
             if st.overflow:
                 f.end, f.fate = row, "dropped"
             else:
-                waiting[st.actor].append(f)
+                waiting[sender].append(f)
     return out
 
 

@@ -71,9 +71,12 @@ def _step(row: int, st, origin: dict) -> str:
         stale = " STALE" if st.stale else ""
         arrow = "-->>" if st.stale else "->>"
         return f"{sender}{arrow}{who}: {row}. {text(st.received + came + stale + ' - ' + effect)}"
-    if st.kind == "loss":
+    if st.kind in ("loss", "drop"):
         sender = st.direction.split("->")[0]
-        return f"{sender}-x{'B' if sender == 'A' else 'A'}: {row}. {text(st.moved)} lost"
+        how = "lost" if st.kind == "loss" else "dropped by the attacker"
+        return f"{sender}-x{'B' if sender == 'A' else 'A'}: {row}. {text(st.moved)} {how}"
+    if st.kind == "inject":
+        return f"Note over A,B: {row}. attacker injects {text(st.sent)} towards {st.direction[-1]}"
     if st.kind == "dup":
         return f"Note over A,B: {row}. network duplicates {text(st.moved)}"
     side = "left of A" if who == "A" else "right of B"
