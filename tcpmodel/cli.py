@@ -123,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     sn.add_argument("--max-states", type=int, default=2_000_000, metavar="N",
                     help="give up (unknown) after N search states (default 2,000,000)")
     sn.add_argument("--timeout", type=float, metavar="SECONDS", help="give up after this long per run")
+    sn.add_argument("--docs", metavar="DIR",
+                    help="regenerate the catalogue pages (one per scenario, with charts) in DIR")
 
     ls = sub.add_parser("list", help="list shipped checks, variants, properties and parameters")
     ls.add_argument("what", nargs="?", choices=["checks", "variants", "properties", "params"],
@@ -436,6 +438,13 @@ def cmd_scenario(args) -> int:
     from .scenario import list_scenarios, run, variants_of
     from .scenario_report import outcome_json, render_outcome
 
+    if args.docs:
+        from pathlib import Path
+
+        from .render.scenario_docs import write
+        write(Path(args.docs))
+        print(f"scenario pages written to {args.docs}", file=sys.stderr)
+        return EXIT_OK
     names = args.scenarios or list_scenarios()
     overrides = _parse_sets(args.set)
     jobs = [(n, v) for n in names for v in ([args.variant] if args.variant else variants_of(n))]

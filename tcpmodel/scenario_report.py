@@ -18,12 +18,12 @@ def expectation(o) -> str:
     return f"; expected {o.expected}: {mark}"
 
 
-def render_outcome(o, *, diffs: bool = False) -> str:
+def render_outcome(o, *, diffs: bool = False, timing: bool = True) -> str:
     sc = o.scenario
     out = [f"== {sc.name} ({o.variant}) -- {sc.title}" + (f" [{sc.source}]" if sc.source else "")]
     if sc.note:
         out.append(f"   {' '.join(sc.note.split())}")
-    out.append(f"   {verdict_word(o)}: {_size(o)}{expectation(o)}")
+    out.append(f"   {verdict_word(o)}: {_size(o, timing)}{expectation(o)}")
     if o.found:
         out.append(render_text(o.trace, indent="   ", diffs=diffs))
         out.append("   scenario lines -> trace steps:")
@@ -49,9 +49,10 @@ def render_outcome(o, *, diffs: bool = False) -> str:
     return "\n".join(out)
 
 
-def _size(o) -> str:
+def _size(o, timing: bool = True) -> str:
     steps = f"{len(o.trace)} steps, " if o.trace is not None else ""
-    return f"{steps}{o.states:,} search states, {o.seconds:.2f} s"
+    secs = f", {o.seconds:.2f} s" if timing else ""
+    return f"{steps}{o.states:,} search states{secs}"
 
 
 def _then(o, ln) -> str:

@@ -131,7 +131,7 @@ def _note(system: System, act: Action) -> str:
     if act.kind == "crash":
         return f"{who}: crash (TCB lost)"
     if act.kind == "inject":
-        return f"attacker: injects a forged segment towards {SIDES[1 - act.side]}"
+        return "attacker: forges this segment"
     if act.kind == "drop":
         return "attacker: drops the segment"
     return ""
@@ -157,7 +157,7 @@ def _lines(step: Step) -> list[str]:
         else:
             rows.append(_seg_cell("<--", step.received, "..."))
     if step.sent:
-        a_sends = step.direction == "A->B"
+        a_sends = step.actor == "A" or (step.actor == "attacker" and step.direction == "A->B")
         cell = _seg_cell("-->", step.sent, "...") if a_sends else _seg_cell("...", step.sent, "<--")
         if step.overflow:
             cell = _seg_cell("-->", step.sent, " X ") if a_sends else _seg_cell(" X ", step.sent, "<--")

@@ -57,7 +57,7 @@ def flights(trace) -> list[Flight]:
                 waiting[sender].append(copy)
         if st.sent:
             # a forged segment travels as if its spoofed sender had sent it
-            sender = st.direction.split("->")[0]
+            sender = st.actor if st.actor in ("A", "B") else st.direction.split("->")[0]
             f = Flight(st.sent, sender, row)
             out.append(f)
             if st.overflow:

@@ -15,6 +15,7 @@ lasso (liveness counterexample) is bracketed.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from dataclasses import dataclass, field
 
 from .flight import Flight, flights
@@ -46,15 +47,26 @@ class Box:
     hh: float
     angle: float = 0.0
 
-    def corners(self) -> list:
+    @cached_property
+    def corners(self) -> tuple:
         c, s = math.cos(self.angle), math.sin(self.angle)
-        return [(self.cx + dx * c - dy * s, self.cy + dx * s + dy * c)
-                for dx, dy in ((-self.hw, -self.hh), (self.hw, -self.hh),
-                               (self.hw, self.hh), (-self.hw, self.hh))]
+        return tuple((self.cx + dx * c - dy * s, self.cy + dx * s + dy * c)
+                     for dx, dy in ((-self.hw, -self.hh), (self.hw, -self.hh),
+                                    (self.hw, self.hh), (-self.hw, self.hh)))
+
+    @cached_property
+    def bounds(self) -> tuple:
+        xs = [x for x, _ in self.corners]
+        ys = [y for _, y in self.corners]
+        return min(xs), min(ys), max(xs), max(ys)
 
     def overlaps(self, other: Box) -> bool:
-        """Separating-axis test of two oriented rectangles."""
-        a, b = self.corners(), other.corners()
+        """Separating-axis test of two oriented rectangles (interiors intersect)."""
+        ax0, ay0, ax1, ay1 = self.bounds
+        bx0, by0, bx1, by1 = other.bounds
+        if ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0:
+            return False  # disjoint bounding boxes: disjoint interiors (quick exit)
+        a, b = self.corners, other.corners
         for poly in (a, b):
             for i in range(4):
                 (x1, y1), (x2, y2) = poly[i], poly[(i + 1) % 4]
