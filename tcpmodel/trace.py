@@ -11,12 +11,6 @@ from dataclasses import dataclass, field
 
 from .system import SIDES, Action, System
 
-CALL_NAMES = {
-    "open_active": "active OPEN", "open_passive": "passive OPEN", "send": "SEND", "close": "CLOSE",
-    "abort": "ABORT",
-}
-TIMER_NAMES = {"rto": "retransmission timeout", "time_wait": "2 MSL timeout",
-               "user_timeout": "user timeout", "keepalive": "keep-alive timer"}
 
 
 @dataclass
@@ -118,10 +112,11 @@ def describe_step(system: System, index: int, pre: tuple, act: Action, post: tup
 
 def _note(system: System, act: Action) -> str:
     who = SIDES[act.side]
-    if act.kind == "call":
-        return f"{who}: {CALL_NAMES.get(system.event_name(act), system.event_name(act))}"
-    if act.kind == "timer":
-        return f"{who}: {TIMER_NAMES.get(system.event_name(act), system.event_name(act))}"
+    if act.kind in ("call", "timer"):
+        # the variant's own words for its events ([diagram] labels), else the event name
+        diagram = system.spec.diagram
+        name = system.event_name(act)
+        return f"{who}: {diagram.labels.get(name, name) if diagram else name}"
     if act.kind == "rcv":
         return f"{who}: receives"
     if act.kind == "loss":
