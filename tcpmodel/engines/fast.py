@@ -337,11 +337,12 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
     visited = Visited()
     parent = Chunked(np.int32)
     via = Chunked(np.uint8)
-    frontier = np.array(init, np.uint64)
+    first = np.array(init, np.uint64)
     parent.append(np.full(len(init), -1))
     via.append(np.full(len(init), 255))
-    order = np.argsort(frontier)
-    visited.add(frontier[order], order)
+    order = np.argsort(first)
+    visited.add(first[order], order)
+    frontier = [first]   # the level being expanded, as parts (freed as they are expanded)
     state_props = [p for p in props if p.kind in ("always", "sometimes") and not p.on_steps]
     step_props = [p for p in props if p.kind in ("always", "sometimes") and p.on_steps]
     truth = _Truth(T, state_props, step_props)
@@ -354,10 +355,16 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
     depth = transitions = 0
     level_start = 0
     try:
-        while len(frontier):
+        while frontier:
             nxt = []
-            for start in range(0, len(frontier), chunk):
-                keys = frontier[start:start + chunk]
+            start = 0
+            queued = sum(map(len, frontier))
+            while frontier:
+                part = frontier.pop(0)
+                if len(part) > chunk:
+                    frontier.insert(0, part[chunk:])
+                    part = part[:chunk]
+                keys = part
                 r = _chunk(X, visited, keys, n, max_states)
                 if r["stop"] is not None:   # max_states reached inside the chunk: redo it
                     keys = keys[:r["stop"] + 1]   # up to the state whose expansion crossed it
@@ -367,16 +374,17 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
                         step_props, level_start + start)
                 n += r["new"]
                 transitions += r["transitions"]
+                start += len(keys)
                 if progress:
-                    progress.tick(n, len(frontier) - start + sum(map(len, nxt)), depth)
+                    progress.tick(n, queued - start + sum(map(len, nxt)), depth)
                 if ex.stop_reason:
                     return ex
                 if timeout is not None and time.monotonic() - t0 > timeout:
                     ex.stop_reason = "timeout"
                     return ex
-            level_start += len(frontier)
-            frontier = np.concatenate(nxt) if nxt else np.empty(0, np.uint64)
-            if len(frontier):
+            level_start += start
+            frontier = [p for p in nxt if len(p)]
+            if frontier:
                 depth += 1
         ex.complete = True
         return ex
@@ -402,36 +410,45 @@ def _chunk(X, visited, keys, n_before, max_states):
     (ck, pos, k, mv, ovf), kc = X.expand(keys)
     if len(k) and k.max() >= 255:
         raise OverflowError("more than 254 successors of one state")
-    ordk = pos * KMAX + k
-    perm = np.argsort(ordk, kind="stable")
-    ck, pos, k, mv, ovf = ck[perm], pos[perm], k[perm], mv[perm], ovf[perm]
-    u, first, inv = np.unique(ck, return_index=True, return_inverse=True)
+    ordk = pos * KMAX + k           # the reference discovers successors in this order
+    r = {"stop": None, "transitions": len(ck), "keys": keys, "kc": kc, "ck": ck, "ordk": ordk,
+         "mv": mv, "ovf": ovf, "new": 0}
+    if not len(ck):
+        r.update(u=np.empty(0, np.uint64), ids=np.empty(0, np.int64), newidx=np.empty(0, int),
+                 first=np.empty(0, np.int64), order=None, flag=None)
+        return r
+    order = np.argsort(ck)
+    cs = ck[order]
+    flag = np.empty(len(cs), bool)
+    flag[0] = True
+    np.not_equal(cs[1:], cs[:-1], out=flag[1:])
+    starts = np.flatnonzero(flag)
+    u = cs[starts]
+    first = np.minimum.reduceat(ordk[order], starts)   # each successor's first discovery
     ids = visited.find(u)
     new = np.flatnonzero(ids < 0)
-    new = new[np.argsort(first[new], kind="stable")]   # discovery order = (parent, k) order
+    new = new[np.argsort(first[new], kind="stable")]   # ids in discovery order
     ids[new] = n_before + np.arange(len(new))
-    r = {"stop": None, "transitions": len(ck), "keys": keys, "kc": kc}
     if max_states is not None and n_before + len(new) >= max_states:
         i = max(max_states - n_before - 1, 0)
-        r["stop"] = int(pos[first[new[i]]]) if len(new) else 0
+        r["stop"] = int(first[new[i]] // KMAX) if len(new) else 0
         return r
-    r.update(ck=ck, pos=pos, k=k, mv=mv, ovf=ovf, u=u, ids=ids, new=len(new), newidx=new,
-             first=first, inv=inv)
+    r.update(u=u, ids=ids, new=len(new), newidx=new, first=first, order=order, flag=flag)
     return r
 
 
 def _commit(r, ex, T, truth, visited, parent, via, nxt, edges, fired, state_props, step_props,
             base_id):
     """Store a chunk's new states and account for its expansions (counts, rules, properties)."""
-    ck, pos, k, mv, u, ids, new, first = (r[x] for x in ("ck", "pos", "k", "mv", "u", "ids",
-                                                         "newidx", "first"))
+    ck, ordk, mv, u, ids, new, first = (r[x] for x in ("ck", "ordk", "mv", "u", "ids", "newidx",
+                                                       "first"))
     keys, kc = r["keys"], r["kc"]
     found = ex.found
     sel = np.sort(new)
     visited.add(u[sel], ids[sel])
     nxt.append(u[new])
-    parent.append(base_id + pos[first[new]])
-    via.append(k[first[new]])
+    parent.append(base_id + first[new] // KMAX)
+    via.append(first[new] % KMAX)
     term = kc == 0
     ex.terminal += int(term.sum())
     ex.overflow += int(r["ovf"].sum())
@@ -446,19 +463,23 @@ def _commit(r, ex, T, truth, visited, parent, via, nxt, edges, fired, state_prop
             if len(hit):
                 found[p.name] = (base_id + int(hit[0]), None)
     if any(p.name not in found for p in step_props) and len(ck):
-        bits = truth.step_bits(keys[pos], ck, mv)
+        bits = truth.step_bits(keys[ordk // KMAX], ck, mv)
         for i, p in enumerate(step_props):
             if p.name in found:
                 continue
             hit = np.flatnonzero(((bits >> i) & 1).astype(bool) != (p.kind == "always"))
-            if len(hit):   # candidates are in (parent, k) order: the first is the reference's
-                found[p.name] = (base_id + int(pos[hit[0]]), int(k[hit[0]]))
+            if len(hit):   # the first step in (parent, k) order is the reference's
+                o = int(ordk[hit].min())
+                found[p.name] = (base_id + o // KMAX, o % KMAX)
     if edges is not None and len(ck):
+        inv = np.empty(len(ck), np.int64)
+        inv[r["order"]] = np.cumsum(r["flag"]) - 1
+        perm = np.argsort(ordk)
         src, dst, kk, mvs = edges
-        src.append(base_id + pos)
-        dst.append(ids[r["inv"]])
-        kk.append(k)
-        mvs.append(mv)
+        src.append(base_id + ordk[perm] // KMAX)
+        dst.append(ids[inv[perm]])
+        kk.append(ordk[perm] % KMAX)
+        mvs.append(mv[perm])
 
 
 def _edge_lists(T, n, edges):
