@@ -326,7 +326,7 @@ class _Truth:
 
 
 def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
-                 record_edges=False, chunk=1 << 15):
+                 record_edges=False, chunk=1 << 14):
     """Breadth-first search with the semantics and results of ``explore_reference``."""
     from .explicit import Exploration
 
@@ -500,6 +500,18 @@ class LazyStates:
         self.T = T
         self.visited = visited
         self._keys = None
+        self._lookups = 0
+
+    def _key(self, i: int) -> int:
+        """One state's key without materialising all of them (traces read a few dozen)."""
+        self._lookups += 1
+        if self._keys is None and self._lookups < 256:
+            for rk, ri in self.visited.runs:
+                hit = np.flatnonzero(ri == i)
+                if len(hit):
+                    return int(rk[hit[0]])
+            raise IndexError(i)
+        return int(self.keys()[i])
 
     def keys(self):
         if self._keys is None or len(self._keys) != self.visited.n:
@@ -512,7 +524,11 @@ class LazyStates:
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        return self.T.unpack(self.keys()[i])
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.T.unpack(self._key(i))
 
     def __iter__(self):
         unpack = self.T.unpack

@@ -58,10 +58,10 @@ class Table2D:
     Dense (a numpy matrix that grows in both directions) while rows x columns stays under
     ``limit`` entries, then sparse (a :class:`SparseMap` on row << 24 | column)."""
 
-    def __init__(self, compute, limit: int = 1 << 23):
+    def __init__(self, compute, limit: int = 1 << 21):
         self.compute = compute
-        self.limit = limit
-        self.a = np.full((16, 16), -1, np.int64)
+        self.limit = limit   # 8 MB of int32: beyond that the table would cost more than it saves
+        self.a = np.full((16, 16), -1, np.int32)
         self.sparse = None
 
     def get(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -78,7 +78,7 @@ class Table2D:
                 C2 = max(C, 2 * self.a.shape[1])
             if R2 * C2 > self.limit:
                 return self._to_sparse().get((r << 24) | c)
-            new = np.full((R2, C2), -1, np.int64)
+            new = np.full((R2, C2), -1, np.int32)
             new[:self.a.shape[0], :self.a.shape[1]] = self.a
             self.a = new
         v = self.a[r, c]
@@ -87,7 +87,7 @@ class Table2D:
             for key in np.unique((r[miss] << 24) | c[miss]).tolist():
                 self.a[key >> 24, key & 0xFFFFFF] = self.compute(key >> 24, key & 0xFFFFFF)
             v = self.a[r, c]
-        return v
+        return v.astype(np.int64)
 
     def _to_sparse(self):
         rr, cc = np.nonzero(self.a >= 0)
