@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="override a model parameter, e.g. --set loss=2 (repeatable)")
     c.add_argument("--max-states", type=int, metavar="N", help="stop after N states (verdicts may be unknown)")
     c.add_argument("--timeout", type=float, metavar="SECONDS", help="stop after this many seconds per check")
+    c.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="N >= 2: expand the next chunk of states in a second thread while the "
+                        "current one is stored (same results; see docs/performance.md)")
     c.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     c.add_argument("--witnesses", action="store_true", help="also print the traces of 'sometimes' witnesses")
     c.add_argument("--coverage", action="store_true",
@@ -109,6 +112,8 @@ def cmd_check(args) -> int:
         raise InputError("--max-states must be at least 1", where="command line")
     if args.timeout is not None and args.timeout <= 0:
         raise InputError("--timeout must be positive", where="command line")
+    if args.workers < 1:
+        raise InputError("--workers must be at least 1", where="command line")
     # load and build everything first: bad input fails before any search runs
     models = [build(load_check(n, overrides=overrides, variant=args.variant), args.property or None)
               for n in names]
@@ -119,7 +124,7 @@ def cmd_check(args) -> int:
         if not args.quiet:
             progress = explicit.Progress(model.check.name, sys.stderr)
         res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
-                             progress=progress)
+                             progress=progress, workers=args.workers)
         results.append((model, res))
         if args.graph:
             _export_graph(model, res, args.graph, args.graph_limit, len(models))

@@ -44,3 +44,16 @@ def test_fast_engine_stops_where_the_reference_stops(limit):
     b = explore_fast(m.system, props, max_states=limit)
     assert (len(a.states), a.transitions, a.depth, a.stop_reason, a.found) == \
         (len(b.states), b.transitions, b.depth, b.stop_reason, b.found)
+
+
+def test_two_workers_give_the_same_search():
+    m = build(load_check("time-wait"))
+    props = [p for p in m.properties if p.kind in ("always", "sometimes")]
+    a = explore_fast(m.system, props, chunk=512)
+    b = explore_fast(m.system, props, chunk=512, workers=2)
+    assert (len(a.states), a.transitions, a.depth, a.found) == \
+        (len(b.states), b.transitions, b.depth, b.found)
+    assert list(a.states) == list(b.states)
+    c = explore_fast(m.system, props, chunk=512, workers=2, max_states=5000)
+    d = explore_fast(m.system, props, chunk=512, max_states=5000)
+    assert (len(c.states), c.transitions, c.found) == (len(d.states), d.transitions, d.found)

@@ -326,8 +326,15 @@ class _Truth:
 
 
 def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
-                 record_edges=False, chunk=1 << 14):
-    """Breadth-first search with the semantics and results of ``explore_reference``."""
+                 record_edges=False, chunk=1 << 14, workers=1):
+    """Breadth-first search with the semantics and results of ``explore_reference``.
+
+    ``workers`` >= 2: a second thread expands the next chunk while this one de-duplicates and
+    stores the current chunk (numpy releases the GIL in sorting and table lookups).  Only
+    the expanding thread interns, so ids and results are the same as with one worker.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    pool = ThreadPoolExecutor(1) if workers > 1 else None
     from .explicit import Exploration
 
     t0 = time.monotonic()
@@ -359,14 +366,21 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
             nxt = []
             start = 0
             queued = sum(map(len, frontier))
-            while frontier:
-                part = frontier.pop(0)
-                if len(part) > chunk:
-                    frontier.insert(0, part[chunk:])
-                    part = part[:chunk]
-                keys = part
-                r = _chunk(X, visited, keys, n, max_states)
+            parts = [p[i:i + chunk] for p in frontier for i in range(0, len(p), chunk)]
+            frontier = None
+            ahead = pool.submit(X.expand, parts[0]) if pool else None
+            for ci, keys in enumerate(parts):
+                parts[ci] = None   # the level's keys are freed as they are expanded
+                if pool:
+                    done = ahead.result()
+                    ahead = pool.submit(X.expand, parts[ci + 1]) if ci + 1 < len(parts) else None
+                else:
+                    done = X.expand(keys)
+                r = _chunk(X, visited, keys, n, max_states, done)
                 if r["stop"] is not None:   # max_states reached inside the chunk: redo it
+                    if ahead is not None:
+                        ahead.result()      # no expansion may run while this one does
+                        ahead = None
                     keys = keys[:r["stop"] + 1]   # up to the state whose expansion crossed it
                     r = _chunk(X, visited, keys, n, None)
                     ex.stop_reason = "max-states"
@@ -392,6 +406,8 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
         ex.stop_reason = "interrupted"
         return ex
     finally:
+        if pool:
+            pool.shutdown(wait=True, cancel_futures=True)
         ex.transitions = transitions
         ex.depth = depth
         ex.seconds = time.monotonic() - t0
@@ -405,9 +421,10 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
             ex.edges = None
 
 
-def _chunk(X, visited, keys, n_before, max_states):
-    """Expand one chunk, find its new states; ``stop`` is set when max_states is crossed."""
-    (ck, pos, k, mv, ovf), kc = X.expand(keys)
+def _chunk(X, visited, keys, n_before, max_states, expanded=None):
+    """Expand one chunk (unless ``expanded`` already holds it), find its new states; ``stop``
+    is set when max_states is crossed."""
+    (ck, pos, k, mv, ovf), kc = expanded if expanded is not None else X.expand(keys)
     if len(k) and k.max() >= 255:
         raise OverflowError("more than 254 successors of one state")
     ordk = pos * KMAX + k           # the reference discovers successors in this order
