@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="override a model parameter, e.g. --set loss=2 (repeatable)")
     c.add_argument("--max-states", type=int, metavar="N", help="stop after N states (verdicts may be unknown)")
     c.add_argument("--timeout", type=float, metavar="SECONDS", help="stop after this many seconds per check")
+    c.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="N >= 2: expand the next chunk of states in a second thread while the "
+                        "current one is stored (same results; see docs/performance.md)")
     c.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     c.add_argument("--witnesses", action="store_true", help="also print the traces of 'sometimes' witnesses")
     c.add_argument("--coverage", action="store_true",
@@ -126,6 +129,19 @@ def _parser() -> argparse.ArgumentParser:
     sn.add_argument("--docs", metavar="DIR",
                     help="regenerate the catalogue pages (one per scenario, with charts) in DIR")
 
+    ex = sub.add_parser("export", help="export a check to another tool's language",
+                        description="Write a check's composed system (same rules, faults, bounds "
+                                    "and safety properties) as a Promela model for SPIN: pan "
+                                    "-DSAFETY -DNOREDUCE stores exactly as many states.")
+    ex.add_argument("format", choices=["promela"], help="output language")
+    ex.add_argument("check", metavar="CHECK", help="check name or path")
+    ex.add_argument("--variant", help="rule variant to use instead of the check's")
+    ex.add_argument("--property", "-p", action="append", default=[], metavar="NAME",
+                    help="export only this property (repeatable)")
+    ex.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a model parameter (repeatable)")
+    ex.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
     ls = sub.add_parser("list", help="list shipped checks, variants, properties and parameters")
     ls.add_argument("what", nargs="?", choices=["checks", "variants", "properties", "params"],
                     help="only this kind")
@@ -161,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_diagrams(args)
         if args.cmd == "scenario":
             return cmd_scenario(args)
+        if args.cmd == "export":
+            return cmd_export(args)
         _parser().print_help()
         return EXIT_INPUT
     except InputError as e:
@@ -181,6 +199,8 @@ def cmd_check(args) -> int:
         raise InputError("--max-states must be at least 1", where="command line")
     if args.timeout is not None and args.timeout <= 0:
         raise InputError("--timeout must be positive", where="command line")
+    if args.workers < 1:
+        raise InputError("--workers must be at least 1", where="command line")
     # load and build everything first: bad input fails before any search runs
     models = [build(load_check(n, overrides=overrides, variant=args.variant), args.property or None)
               for n in names]
@@ -191,7 +211,7 @@ def cmd_check(args) -> int:
         if not args.quiet:
             progress = explicit.Progress(model.check.name, sys.stderr)
         res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
-                             progress=progress)
+                             progress=progress, workers=args.workers)
         results.append((model, res))
         if args.graph:
             _export_graph(model, res, args.graph, args.graph_limit, len(models))
@@ -473,6 +493,27 @@ def cmd_scenario(args) -> int:
         print(f"{len(outcomes)} scenario runs: {good} as expected, {len(outcomes) - good} not "
               f"(exit {code})")
     return code
+
+
+def cmd_export(args) -> int:
+    from .check import build, load_check
+    from .export.promela import export_promela
+
+    model = build(load_check(args.check, overrides=_parse_sets(args.set), variant=args.variant),
+                  args.property or None)
+    text = export_promela(model)
+    if args.output:
+        try:
+            with open(args.output, "w") as f:
+                f.write(text)
+        except OSError as e:
+            raise InputError(f"cannot write {args.output}: {e.strerror}", where="-o",
+                             fix="give a writable path") from None
+        print(f"  wrote {args.output}: spin -a {args.output} && gcc -O2 -DSAFETY -DNOREDUCE "
+              "-o pan pan.c && ./pan -c0 -m20000000", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def cmd_list(args) -> int:

@@ -97,6 +97,8 @@ class Property:
     uses_terminal: bool = False
     fairness: dict = None      # resolved fairness assumptions (liveness properties)
     src: Src | None = None
+    reads: frozenset = frozenset()   # names the formula reads, definitions expanded
+    parsed: Formula | None = None    # the formula's syntax (for exporters)
 
 
 def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
@@ -189,7 +191,7 @@ def compile_property(p: PropertyDef, scope: E.Scope) -> Property:
         raise p.src.error("a step property cannot read 'terminal' (it describes states)", "formula",
                           "split it into a state property and a step property")
     return Property(p.name, f.kind, p.formula, p.doc, body.fn, goal.fn if goal else None,
-                    on_steps, "terminal" in used, None, p.src)
+                    on_steps, "terminal" in used, None, p.src, frozenset(used), f)
 
 
 def macro_nodes(defines: dict) -> dict:

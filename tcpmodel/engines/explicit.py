@@ -70,11 +70,30 @@ class Progress:
 
 
 def explore(system, props, *, max_states: int | None = None, timeout: float | None = None,
-            progress: Progress | None = None, record_edges: bool = False) -> Exploration:
+            progress: Progress | None = None, record_edges: bool = False,
+            engine: str = "fast", workers: int = 1) -> Exploration:
     """Breadth-first search over ``system`` evaluating safety ``props`` on states and steps.
 
     With ``record_edges`` the labelled graph is kept (``Exploration.edges``) for liveness.
+    ``engine``: "fast" (vectorised, ``fast.py``) or "reference" (one state at a time, below);
+    both give the same states, ids, parents, counts and verdicts.
     """
+    if engine == "fast":
+        from .fast import explore_fast
+        from .tables import TooLarge
+        try:
+            return explore_fast(system, props, max_states=max_states, timeout=timeout,
+                                progress=progress, record_edges=record_edges, workers=workers)
+        except (TooLarge, OverflowError):
+            pass  # beyond the 64-bit packing: the reference engine has no such limit
+    return explore_reference(system, props, max_states=max_states, timeout=timeout,
+                             progress=progress, record_edges=record_edges)
+
+
+def explore_reference(system, props, *, max_states: int | None = None,
+                      timeout: float | None = None, progress: Progress | None = None,
+                      record_edges: bool = False) -> Exploration:
+    """The reference search: one state at a time, states as tuples in a dict."""
     t0 = time.monotonic()
     succ = system.successors
     states: list = []
@@ -176,13 +195,13 @@ def trace_to(system, ex: Exploration, sid: int, k: int | None):
     return build_trace(system, ex.states[ids[0]], moves)
 
 
-def check(model, *, max_states=None, timeout=None, progress=None) -> CheckResult:
+def check(model, *, max_states=None, timeout=None, progress=None, workers=1) -> CheckResult:
     """Run the explicit engine on a built model and turn the search into verdicts."""
     system = model.system
     safety = [p for p in model.properties if p.kind in ("always", "sometimes")]
     live = [p for p in model.properties if p.kind in LIVENESS_KINDS]
     ex = explore(system, safety, max_states=max_states, timeout=timeout, progress=progress,
-                 record_edges=bool(live))
+                 record_edges=bool(live), workers=workers)
     res = CheckResult(model.check.name, model.check.variant, model.check.params, "explicit",
                       states=len(ex.states), transitions=ex.transitions, depth=ex.depth,
                       seconds=ex.seconds, complete=ex.complete, stop_reason=ex.stop_reason,
