@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--workers", type=int, default=1, metavar="N",
                    help="N >= 2: expand the next chunk of states in a second thread while the "
                         "current one is stored (same results; see docs/performance.md)")
+    c.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="check up to N checks at once in separate processes (output stays in "
+                        "order; no progress lines)")
     c.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     c.add_argument("--witnesses", action="store_true", help="also print the traces of 'sometimes' witnesses")
     c.add_argument("--coverage", action="store_true",
@@ -201,9 +204,13 @@ def cmd_check(args) -> int:
         raise InputError("--timeout must be positive", where="command line")
     if args.workers < 1:
         raise InputError("--workers must be at least 1", where="command line")
+    if args.jobs < 1:
+        raise InputError("--jobs must be at least 1", where="command line")
     # load and build everything first: bad input fails before any search runs
     models = [build(load_check(n, overrides=overrides, variant=args.variant), args.property or None)
               for n in names]
+    if args.jobs > 1 and len(models) > 1:
+        return _check_in_parallel(args, names, overrides)
     results = []
     interrupted = False
     for model in models:
@@ -231,6 +238,52 @@ def cmd_check(args) -> int:
         print(json.dumps(doc, indent=2))
     elif len(results) > 1:
         print(_overall(results, code))
+    return code
+
+
+def _one_check(job) -> tuple:
+    """A whole check in a worker process: (text, JSON dict, exit code). Models hold compiled
+    closures, so each worker builds its own from the check's name and options."""
+    from .check import build, load_check
+    from .engines import explicit
+    from .report import render_check
+
+    name, overrides, args = job
+    model = build(load_check(name, overrides=overrides, variant=args.variant),
+                  args.property or None)
+    res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
+                         workers=args.workers)
+    if args.graph:
+        _export_graph(model, res, args.graph, args.graph_limit, 2)
+    if args.out:
+        _write_traces(model, res, args.out, args.witnesses)
+    text = "" if args.json else render_check(model, res, witnesses=args.witnesses,
+                                             diffs=not args.no_diffs, coverage=args.coverage)
+    return text, res.to_json(), res.exit_code()
+
+
+def _check_in_parallel(args, names, overrides) -> int:
+    from concurrent.futures import ProcessPoolExecutor
+
+    docs, codes = [], []
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for text, doc, code in pool.map(_one_check, [(n, overrides, args) for n in names]):
+            docs.append(doc)
+            codes.append(code)
+            if not args.json:
+                print(text)
+                sys.stdout.flush()
+    code = (EXIT_VIOLATED if EXIT_VIOLATED in codes else EXIT_UNKNOWN if EXIT_UNKNOWN in codes
+            else EXIT_OK)
+    if args.json:
+        print(json.dumps({"tcpmodel": __version__, "exit_code": code, "checks": docs}, indent=2))
+    else:
+        counts: dict = {}
+        for d in docs:
+            for p in d["properties"].values():
+                counts[p["verdict"]] = counts.get(p["verdict"], 0) + 1
+        parts = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+        print(f"{len(docs)} checks: {parts} (exit {code})")
     return code
 
 

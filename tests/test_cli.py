@@ -153,3 +153,14 @@ def test_ctrl_c_prints_a_partial_summary():
     assert p.returncode == 3, (out, err)
     assert "INCOMPLETE (interrupted)" in out and "unknown" in out
     assert "Traceback" not in err
+
+
+def test_parallel_checks_give_the_serial_results():
+    code1, out1, _ = run("check", "handshake", "crash", "half-open", "--json", "-q")
+    code2, out2, _ = run("check", "handshake", "crash", "half-open", "--json", "-q", "--jobs", "2")
+    assert code1 == code2 == 1
+    strip = lambda doc: [{k: v for k, v in c.items() if k not in ("seconds", "liveness_seconds")}
+                         | {"properties": {n: {k: v for k, v in p.items() if k != "seconds"}
+                                           for n, p in c["properties"].items()}}
+                         for c in json.loads(doc)["checks"]]
+    assert strip(out1) == strip(out2)
