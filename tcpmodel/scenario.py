@@ -429,7 +429,12 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
     fails: list = []
     parent: dict = {}
     q: deque = deque()
-    for s0, origin, pre_path in _start_states(system, sc.start):
+    starts = _start_states(system, sc.start, max_states)
+    if starts is None:  # the start condition was not reached within the limit
+        out.states = max_states
+        out.seconds = time.monotonic() - t0
+        return out
+    for s0, origin, pre_path in starts:
         node = (s0, (0, 0, -1, ()))
         if node not in parent:
             parent[node] = ("prefix", origin, pre_path)
@@ -469,9 +474,10 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
     return out
 
 
-def _start_states(system, start) -> list:
+def _start_states(system, start, max_states: int) -> list | None:
     """Where matching begins: the initial states, or (with ``start``) the states satisfying it
-    that are reached in the fewest steps; each with its initial state and the moves from it."""
+    that are reached in the fewest steps; each with its initial state and the moves from it.
+    None if the search for them passes ``max_states``."""
     inits = system.initial_states()
     if start is None:
         return [(s, s, []) for s in inits]
@@ -495,6 +501,8 @@ def _start_states(system, start) -> list:
                 if t not in parent:
                     parent[t] = (s, act)
                     nxt.append(t)
+        if len(parent) > max_states:
+            return None
         level = nxt
     return []
 

@@ -126,3 +126,14 @@ def test_rfc5961_challenge_acks():
     assert hard.rcv(established(hard), hard.seg(5, ctl="RST"))[0][0] == "CLOSED"
     state, _, sent, _ = hard.rcv(established(hard), hard.seg(5, ctl="SYN"))[0]
     assert (state, sent) == ("ESTABLISHED", "<SEQ=1><ACK=5><CTL=ACK>")
+
+
+def test_unreachable_start_is_impossible_and_a_limit_is_unknown(tmp_path):
+    path = write(tmp_path, '''
+start = "a.state == 'CLOSING' and b.state == 'LISTEN'"
+[[line]]
+call = "abort"
+by = "A"
+''')
+    assert run(path).found is False          # exhaustive: no such start state
+    assert run(path, max_states=20).found is None   # cut short: unknown, never "impossible"
