@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace as dc_replace
 from operator import itemgetter
 from pathlib import Path
 
@@ -14,8 +14,9 @@ from .spec import EndpointSpec, Src, load_variant, parse_text, resolve_named, sp
 from .system import ScriptStep, System
 from .tomlfile import TomlFile, check_keys, load_toml
 
-CHECK_KEYS = {"description", "variant", "params", "scripts", "define", "properties", "property"}
-PROPERTY_KEYS = {"name", "formula", "doc", "fairness"}
+CHECK_KEYS = {"description", "variant", "params", "scripts", "define", "properties", "property",
+              "strengthen"}
+PROPERTY_KEYS = {"name", "formula", "doc", "fairness", "strengthen"}
 
 
 def checks_dir() -> Path:
@@ -82,7 +83,11 @@ def _property_def(raw: dict, tf: TomlFile, i: int) -> PropertyDef:
     fair = raw.get("fairness", [])
     if isinstance(fair, str):
         fair = [fair]
-    return PropertyDef(name, raw["formula"], str(raw.get("doc", "")), src, tuple(fair))
+    strengthen = raw.get("strengthen")
+    if strengthen is not None and not isinstance(strengthen, str):
+        raise src.error("'strengthen' must be a formula string", "strengthen",
+                        'strengthen = "a.state == \'ESTABLISHED\' implies ..."')
+    return PropertyDef(name, raw["formula"], str(raw.get("doc", "")), src, tuple(fair), strengthen)
 
 
 def load_check(name_or_path: str, *, overrides: dict | None = None,
@@ -140,8 +145,35 @@ def load_check(name_or_path: str, *, overrides: dict | None = None,
     if dup:
         raise InputError(f"property '{sorted(dup)[0]}' is listed twice", file=tf.path,
                          fix="give check-local properties their own names")
+    defs = _strengthenings(d.get("strengthen", {}), defs, tf)
     return Check(path.stem, tf.path, str(d.get("description", "")), spec, params,
                  scripts, defines, defs, dict(overrides or {}))
+
+
+def script_scope(m) -> E.Scope:
+    """Names a script condition reads: the endpoint's own state and TCB, and ``peer.state``."""
+    scope = m.scope(what="script condition")
+    # the peer's state lets a script order setup steps (connect once the server listens)
+    scope.slot("peer.state", m.state_enum, itemgetter(1 + len(m.fields)))
+    return scope
+
+
+def _strengthenings(table, defs: list, tf: TomlFile) -> list:
+    """``[strengthen]``: name = formula, an inductive strengthening for a listed property (used
+    by the z3 engine's k-induction; it must itself hold on every reachable state)."""
+    if not isinstance(table, dict):
+        raise InputError("[strengthen] must be a table of property = formula", file=tf.path)
+    by_name = {p.name: p for p in defs}
+    for name, text in table.items():
+        where = f"{tf.key_line(name) or ''}: [strengthen] {name}"
+        if name not in by_name:
+            raise InputError(f"[strengthen] names '{name}', which this check does not list",
+                             file=tf.path, where=where, fix=did_you_mean(name, by_name))
+        if not isinstance(text, str):
+            raise InputError("a strengthening must be a formula string", file=tf.path, where=where)
+        by_name[name] = dc_replace(by_name[name], strengthen=text,
+                                   strengthen_src=Src(tf.path, tf.key_line(name), "[strengthen]"))
+    return [by_name[p.name] for p in defs]
 
 
 def compile_scripts(check: Check, machines) -> tuple:
@@ -170,20 +202,18 @@ def compile_scripts(check: Check, machines) -> tuple:
             if call not in m.spec.events.get("user", ()):
                 raise ssrc.error(f"unknown user call '{call}'", "call",
                                  did_you_mean(str(call), m.spec.events.get("user", ())))
-            when = None
+            when = node = None
             if "when" in st:
                 t = parse_text(st["when"], ssrc, "when")
+                node = t.node
                 if any(n.startswith("seg.") or n == "msl_expired" for n in E.names_used(t.node)):
                     raise ssrc.error("a script condition reads the endpoint's own state, TCB "
                                      "fields and peer.state only", "when")
-                scope = m.scope(what="script condition")
-                # the peer's state lets a script order setup steps (connect once the server listens)
-                scope.slot("peer.state", m.state_enum, itemgetter(1 + len(m.fields)))
                 try:
-                    when = E.Compiler(scope).compile(t.node, E.BOOL).fn
+                    when = E.Compiler(script_scope(m)).compile(t.node, E.BOOL).fn
                 except E.ExprError as err:
                     raise t.fail(err) from None
-            steps.append(ScriptStep(m.event_index[call], call, when, st.get("when")))
+            steps.append(ScriptStep(m.event_index[call], call, when, st.get("when"), node))
         out.append(steps)
     return tuple(out)
 

@@ -11,6 +11,7 @@ input of the Z3 encoder, so the language stays deliberately small:
     logic        not  and  or  implies
     conditional  if C then X else Y
     calls        seq_in(x, lo, hi)  seq_lt(a, b)  seq_le(a, b)  min(a, b)  max(a, b)
+    channels     all(ab, P)  any(ab, P)  count(ab, P)   (properties only: P reads seg.*)
 
 Types: bool, int, seq (a sequence number: ``seq +/- int`` wraps modulo the
 space, ``seq - seq`` is the forward distance, ordering needs ``seq_lt``/``seq_in``),
@@ -340,6 +341,7 @@ def parse(text: str) -> Node:
 BOOL = "bool"
 INT = "int"
 SEQ = "seq"
+CHAN = "channel"   # a channel (properties' ab, ba): only the first argument of all/any/count
 
 
 @dataclass(frozen=True)
@@ -378,12 +380,15 @@ class Scope:
     ``names`` maps dotted paths to bindings; ``macros`` maps names to parsed
     expressions expanded in place (defined in specs as ``[define]``).
     ``dynamic`` resolves names not in ``names`` (may return None).
+    ``element(channel name)`` is the scope of a quantifier's body (``all(ab, P)``): the same
+    names plus ``seg.*`` of one segment in the channel; None where quantifiers are not allowed.
     """
     seq_space: int
     names: dict = field(default_factory=dict)
     macros: dict = field(default_factory=dict)
     dynamic: Callable | None = None
     what: str = "expression"
+    element: Callable | None = None
 
     def const(self, name: str, typ, value) -> None:
         self.names[name] = Binding(typ, const=value, is_const=True)
@@ -531,6 +536,16 @@ class Compiler:
         tf, xf, yf = test.fn, x.fn, y.fn
         return Compiled(t, lambda env: xf(env) if tf(env) else yf(env))
 
+    def _quant(self, func: str, chan: Binding, inner: Scope, body: Node) -> Compiled:
+        """all/any/count over a channel: the body sees (env, segment) through ``inner``."""
+        f = Compiler(inner).compile(body, BOOL).fn
+        items = chan.getter  # env -> the channel's segments, each a tuple for ``inner``
+        if func == "all":
+            return Compiled(BOOL, lambda env: all(f((env, x)) for x in items(env)))
+        if func == "any":
+            return Compiled(BOOL, lambda env: any(f((env, x)) for x in items(env)))
+        return Compiled(INT, lambda env: sum(1 for x in items(env) if f((env, x))))
+
     # ------------------------------------------------------------ type rules and folding
 
     def _op(self, t, op: str, args: list, extra=None) -> Compiled:
@@ -606,6 +621,9 @@ class Compiler:
         b = self.scope.lookup(node)
         if isinstance(b.type, tuple):
             raise ExprError(f"'{key}' is a list; use it on the right of 'in'", node.pos)
+        if b.type == CHAN:
+            raise ExprError(f"'{key}' is a channel", node.pos,
+                            f"use it in all({key}, ...), any({key}, ...) or count({key}, ...)")
         if b.is_const:
             return _const(b.type, b.const)
         return Compiled(b.type, b.getter)
@@ -707,9 +725,12 @@ class Compiler:
         return self._op(BOOL, "in", [a], frozenset(items))
 
     def _call(self, node: Call) -> Compiled:
+        if node.func in QUANTIFIERS:
+            return self._quantifier(node)
         spec = _FUNCS.get(node.func)
         if spec is None:
-            raise ExprError(f"unknown function '{node.func}'", node.pos, did_you_mean(node.func, _FUNCS))
+            raise ExprError(f"unknown function '{node.func}'", node.pos,
+                            did_you_mean(node.func, list(_FUNCS) + list(QUANTIFIERS)))
         argtypes, rtype = spec
         if len(node.args) != len(argtypes):
             raise ExprError(f"{node.func}() takes {len(argtypes)} arguments, got {len(node.args)}",
@@ -717,6 +738,21 @@ class Compiler:
         args = [self.compile(a, t) for a, t in zip(node.args, argtypes)]
         return self._op(rtype, node.func, args)
 
+
+    def _quantifier(self, node: Call) -> Compiled:
+        usage = f"{node.func}(ab, condition on seg.*)"
+        if len(node.args) != 2 or not isinstance(node.args[0], Name):
+            raise ExprError(f"{node.func}() takes a channel and a condition", node.pos, usage)
+        chan = node.args[0]
+        b = self.scope.lookup(chan)
+        if b.type != CHAN:
+            raise ExprError(f"'{chan.dotted}' is not a channel", chan.pos, "use ab or ba")
+        if self.scope.element is None:
+            raise ExprError(f"{node.func}() is not available here (they do not nest)", node.pos)
+        return self._quant(node.func, b, self.scope.element(chan.dotted), node.args[1])
+
+
+QUANTIFIERS = ("all", "any", "count")
 
 _FUNCS = {
     "seq_in": ((SEQ, SEQ, SEQ), BOOL),

@@ -19,14 +19,27 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _z3_line(res) -> str:
+    times = res.bmc_times or []
+    line = f"z3: BMC to depth {res.bmc_depth}"
+    if res.stop_reason:
+        line += f" (stopped: {res.stop_reason})"
+    if times:
+        line += f", deepest step {times[-1]:.2f} s"
+    return line + f", {res.seconds:.2f} s in all (BMC and proofs)"
+
+
 def render_check(model, res, *, witnesses: bool = False, diffs: bool = True,
                  coverage: bool = False) -> str:
     c = model.check
     out = [f"== {c.name} ({c.variant}) -- {' '.join(c.description.split())}",
            f"   parameters: {_params_line(c.params)}"]
-    status = "complete" if res.complete else f"INCOMPLETE ({res.stop_reason})"
-    out.append(f"   {res.states:,} states, {res.transitions:,} transitions, depth {res.depth}, "
-               f"{res.seconds:.2f} s, {status}")
+    if res.engine == "z3":
+        out.append("   " + _z3_line(res))
+    else:
+        status = "complete" if res.complete else f"INCOMPLETE ({res.stop_reason})"
+        out.append(f"   {res.states:,} states, {res.transitions:,} transitions, depth {res.depth}, "
+                   f"{res.seconds:.2f} s, {status}")
     rows = [("property", "kind", "verdict", "trace", "detail")]
     for p in res.properties:
         rows.append((p.name, p.kind, p.verdict.upper() if p.verdict == "violated" else p.verdict,
@@ -45,6 +58,11 @@ def render_check(model, res, *, witnesses: bool = False, diffs: bool = True,
         else:
             out.append(f"   {len(res.unfired_rules)} of {total} rules never fired "
                        "(--coverage lists them)")
+    for p in res.properties:
+        if p.cti:
+            out.append("")
+            out.append(f"   {p.name}: counterexample to induction (not necessarily reachable):")
+            out += [f"     {i}. {line}" for i, line in enumerate(p.cti)]
     shown: dict = {}  # trace text -> property that printed it
     for p in res.properties:
         show = p.trace is not None and (p.verdict == "violated" or witnesses)

@@ -21,6 +21,7 @@ class PropertyResult:
     method: str = "explicit"  # which engine/method decided it
     detail: str = ""          # e.g. "up to depth 20", "no witness in 1,234 states"
     seconds: float | None = None
+    cti: list | None = None   # a failed induction proof: the states of its counterexample, as text
 
     def to_json(self) -> dict:
         d = {"verdict": self.verdict, "kind": self.kind, "formula": " ".join(self.formula.split()),
@@ -33,6 +34,8 @@ class PropertyResult:
             d["trace"] = self.trace.to_json()
         if self.seconds is not None:
             d["seconds"] = round(self.seconds, 3)
+        if self.cti:
+            d["counterexample_to_induction"] = self.cti
         return d
 
 
@@ -54,6 +57,8 @@ class CheckResult:
     unfired_rules: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     peak_memory_mb: float | None = None
+    bmc_depth: int | None = None        # z3 engine: deepest depth BMC checked completely
+    bmc_times: list | None = None       # z3 engine: seconds per BMC depth
 
     @property
     def verdicts(self) -> list[str]:
@@ -76,4 +81,6 @@ class CheckResult:
             "overflow_drops": self.overflow_drops, "unfired_rules": self.unfired_rules,
             "warnings": self.warnings,
             "properties": {p.name: p.to_json() for p in self.properties},
-        }
+        } | ({"bmc_depth": self.bmc_depth,
+              "bmc_seconds_per_depth": [round(t, 3) for t in self.bmc_times or []]}
+             if self.bmc_depth is not None else {})
