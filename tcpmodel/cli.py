@@ -93,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as e:
         print(f"tcpmodel: error: {e}", file=sys.stderr)
         return EXIT_INPUT
+    except Exception as e:
+        if type(e).__name__ != "EncodingError":  # z3 is imported only when the engine runs
+            raise
+        print(f"tcpmodel: internal error: the Z3 encoding disagrees with the explicit engine: {e}",
+              file=sys.stderr)
+        return EXIT_DISAGREE
     except BrokenPipeError:  # e.g. piped into head
         return EXIT_OK
 
@@ -177,25 +183,20 @@ def _run_z3(model, eres, args):
             if secs >= 1.0:
                 print(f"  [{name}] z3: BMC depth {d} in {secs:.1f} s", file=sys.stderr, flush=True)
     return symbolic.check(model, depth=depth, timeout=args.timeout, spacer=args.spacer,
-                          proof_timeout=args.proof_timeout, progress=progress)
+                          proof_timeout=args.proof_timeout, progress=progress,
+                          keep_going=eres is not None)
 
 
 def _cross_check(model, eres, zres, args) -> dict:
     from .engines import crosscheck
 
-    problems = crosscheck.compare(model, eres, zres)
-    samples = []
-    ex = getattr(eres, "_exploration", None)
-    if args.samples and ex is not None:
-        samples = crosscheck.sample_states(ex, args.samples, max_depth=zres.bmc_depth)
-        problems += crosscheck.confirm_depths(model, samples)
-    return {"agree": not problems, "disagreements": problems,
-            "sampled_states": len(samples), "bmc_depth": zres.bmc_depth}
+    return crosscheck.cross_check(model, eres, zres, samples=args.samples)
 
 
 def render_cross_check(cc: dict) -> str:
     head = (f"   cross-check: the engines agree on every decided verdict and trace length; "
-            f"{cc['sampled_states']} sampled BFS states reached by Z3 at exactly their depth")
+            f"{cc['depth_samples']} sampled BFS states are reached by Z3 in exactly their BFS depth "
+            f"and {cc['successor_samples']} have the same successors")
     if cc["agree"]:
         return head + "\n"
     lines = ["   CROSS-CHECK FAILED: the engines disagree (a bug in one of them):"]

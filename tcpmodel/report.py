@@ -23,7 +23,9 @@ def _z3_line(res) -> str:
     times = res.bmc_times or []
     line = f"z3: BMC to depth {res.bmc_depth}"
     if res.stop_reason:
-        line += f" (stopped: {res.stop_reason})"
+        line += f" of {res.bmc_bound} (stopped: {res.stop_reason})"
+    elif res.bmc_bound is not None and res.bmc_depth < res.bmc_bound:
+        line += f" (bound {res.bmc_bound}: every property left to BMC was decided sooner)"
     if times:
         line += f", deepest step {times[-1]:.2f} s"
     return line + f", {res.seconds:.2f} s in all (BMC and proofs)"
@@ -40,14 +42,21 @@ def render_check(model, res, *, witnesses: bool = False, diffs: bool = True,
         status = "complete" if res.complete else f"INCOMPLETE ({res.stop_reason})"
         out.append(f"   {res.states:,} states, {res.transitions:,} transitions, depth {res.depth}, "
                    f"{res.seconds:.2f} s, {status}")
-    rows = [("property", "kind", "verdict", "trace", "detail")]
+    # the explicit engine decides everything one way (BFS, timed above); z3 names each method
+    z3 = res.engine == "z3"
+    rows = [("property", "kind", "verdict", "trace") + (("method", "time") if z3 else ())
+            + ("detail",)]
     for p in res.properties:
-        rows.append((p.name, p.kind, p.verdict.upper() if p.verdict == "violated" else p.verdict,
-                     str(p.depth) if p.depth is not None else "-", p.detail))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        row = (p.name, p.kind, p.verdict.upper() if p.verdict == "violated" else p.verdict,
+               str(p.depth) if p.depth is not None else "-")
+        if z3:
+            row += (p.method, f"{p.seconds:.2f} s" if p.seconds is not None else "-")
+        rows.append(row + (p.detail,))
+    n = len(rows[0]) - 1
+    widths = [max(len(r[i]) for r in rows) for i in range(n)]
     out.append("")
     for r in rows:
-        out.append("   " + "  ".join(f"{r[i]:<{widths[i]}}" for i in range(4)) + "  " + r[4])
+        out.append("   " + "  ".join(f"{r[i]:<{widths[i]}}" for i in range(n)) + "  " + r[n])
     for w in res.warnings:
         out.append(f"   warning: {w}")
     if res.unfired_rules and res.complete:

@@ -34,17 +34,26 @@ class BmcRun:
     depth: int = -1                                     # deepest depth fully checked
     hits: dict = field(default_factory=dict)            # property name -> Hit
     times: list = field(default_factory=list)           # seconds per depth (solver + encoding)
+    errors: dict = field(default_factory=dict)          # property name -> EncodingError text
     stop_reason: str | None = None
     seconds: float = 0.0
 
 
 class Unrolling:
-    """Init(s0) and T(s_i-1, c_i, s_i) for i = 1..depth, asserted into one solver."""
+    """Init(s0) and T(s_i-1, c_i, s_i) for i = 1..depth, asserted into one solver.
 
-    def __init__(self, enc: Encoding, solver=None, prefix: str = ""):
+    ``guarded``: each T_i holds only under the literal ``lits[i-1]``, so one unrolling answers
+    queries about runs of any length up to its depth (``active(d)``: the first d steps);
+    otherwise every step is asserted and only the final depth's runs exist (a run cut short by
+    a dead end is not a run of that length).
+    """
+
+    def __init__(self, enc: Encoding, solver=None, prefix: str = "", guarded: bool = False):
         self.enc = enc
         self.solver = solver if solver is not None else z3.SolverFor("QF_BV")
         self.prefix = prefix
+        self.guarded = guarded
+        self.lits: list = []
         self.states = [enc.state(f"{prefix}s0_")]
         self.steps = []
         self.solver.add(enc.init(self.states[0]))
@@ -57,9 +66,17 @@ class Unrolling:
         d = len(self.states)
         s = self.enc.state(f"{self.prefix}s{d}_")
         tr, step = self.enc.trans(self.states[-1], self.enc.choice(f"{self.prefix}c{d}_"), s)
+        if self.guarded:
+            lit = z3.Bool(f"{self.prefix}step{d}")
+            self.lits.append(lit)
+            tr = z3.Implies(lit, tr)
         self.solver.add(tr)
         self.states.append(s)
         self.steps.append(step)
+
+    def active(self, d: int) -> list:
+        """Assumptions that make the first d steps (and only those) part of the run."""
+        return self.lits[:d]
 
     def decode(self, model, upto: int | None = None) -> list:
         upto = self.depth if upto is None else upto
@@ -148,8 +165,11 @@ def run(model, props, depth: int, *, timeout: float | None = None, enc: Encoding
                 states = un.decode(m, d)
                 for name, (p, b) in list(bads.items()):
                     if z3.is_true(m.eval(b, model_completion=True)):
-                        res.hits[name] = Hit(d, states, explicit_hit(model.system, p, states),
-                                             time.monotonic() - t0)
+                        try:
+                            res.hits[name] = Hit(d, states, explicit_hit(model.system, p, states),
+                                                 time.monotonic() - t0)
+                        except EncodingError as err:  # reported, never turned into a verdict
+                            res.errors[name] = str(err)
                         del bads[name]
                         pending.remove(p)
             res.depth = d

@@ -8,7 +8,9 @@ reported as such (``tcpmodel check --engine both`` exits 4), never averaged away
 - the z3 engine saw no violation (witness) up to depth K while BFS found one within K;
 - a proof leaned on a strengthening that fails on a reachable state;
 - a state BFS reached at depth d is not reachable in exactly d steps under Z3, or is
-  reachable in fewer (``confirm_depths``).
+  reachable in fewer (``confirm_depths``);
+- a state's successors under Z3's transition relation are not exactly the explicit engine's,
+  or ``terminal`` differs (``confirm_successors``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,21 @@ import z3
 from ..results import UNKNOWN
 from .bmc import Unrolling, replay
 from .z3enc import Encoding
+
+
+def cross_check(model, eres, zres, *, samples: int = 2) -> dict:
+    """Everything ``--engine both`` compares, as a JSON-ready summary (``agree`` is the verdict).
+    ``samples``: BFS states per depth for ``confirm_depths`` and ``confirm_successors``."""
+    problems = list(zres.encoding_errors) + compare(model, eres, zres)
+    deep = local = []
+    ex = getattr(eres, "_exploration", None)
+    if samples and ex is not None and not zres.encoding_errors:
+        deep = sample_states(ex, samples, max_depth=zres.bmc_depth)
+        problems += confirm_depths(model, deep)
+        local = sample_states(ex, samples, seed=1)
+        problems += confirm_successors(model, [x for x, _ in local])
+    return {"agree": not problems, "disagreements": problems, "bmc_depth": zres.bmc_depth,
+            "depth_samples": len(deep), "successor_samples": len(local)}
 
 
 def trace_depth(p) -> int | None:
@@ -85,7 +102,7 @@ def confirm_depths(model, samples: list, enc: Encoding | None = None,
     enc = enc or Encoding(model)
     if not samples:
         return []
-    un = Unrolling(enc, prefix="cd_")
+    un = Unrolling(enc, prefix="cd_", guarded=True)
     while un.depth < max(d for _, d in samples):
         un.extend()
     sol = un.solver
@@ -95,12 +112,12 @@ def confirm_depths(model, samples: list, enc: Encoding | None = None,
     for x, d in samples:
         if d > 0:
             sooner = z3.Or([enc.lay.equals(un.states[j], x) for j in range(d)])
-            r = sol.check(_assume(sol, sooner))
+            r = sol.check(_assume(sol, sooner), *un.active(d - 1))
             if r != z3.unsat:
                 out.append(f"state {x} (BFS depth {d}) is reachable in fewer steps under Z3"
                            if r == z3.sat else f"state {x}: Z3 {r} on 'fewer than {d} steps'")
                 continue
-        r = sol.check(_assume(sol, enc.lay.equals(un.states[d], x)))
+        r = sol.check(_assume(sol, enc.lay.equals(un.states[d], x)), *un.active(d))
         if r != z3.sat:
             out.append(f"state {x} (BFS depth {d}): Z3 says {r} for reachability in {d} steps")
             continue
@@ -116,3 +133,36 @@ def _assume(sol, term):
     lit = z3.FreshBool("sample")
     sol.add(z3.Implies(lit, term))
     return lit
+
+
+def confirm_successors(model, states: list, enc: Encoding | None = None,
+                       limit: int = 200) -> list[str]:
+    """For each explicit state: the Z3 transition relation has exactly the explicit engine's
+    successors (enumerated with blocking clauses), and ``terminal`` agrees.  Returns the
+    failures.  A local check: no unrolling, so it is cheap enough for many states."""
+    enc = enc or Encoding(model)
+    lay = enc.lay
+    s, t = enc.state("cs_s_"), enc.state("cs_t_")
+    tr, _ = enc.trans(s, enc.choice("cs_c_"), t)
+    terminal = enc.terminal(s)
+    out = []
+    for x in states:
+        want = {y for _, y in model.system.successors(x)}
+        sol = z3.SolverFor("QF_BV")
+        sol.add(lay.equals(s, x), tr)
+        got = set()
+        while len(got) <= limit and sol.check() == z3.sat:
+            y = lay.decode(sol.model(), t)
+            got.add(y)
+            sol.add(z3.Not(lay.equals(t, y)))
+        if got != want:
+            extra, missing = got - want, want - got
+            out.append(f"state {x}: Z3 successors differ from the explicit engine's "
+                       f"({len(extra)} extra, e.g. {min(extra) if extra else '-'}; "
+                       f"{len(missing)} missing, e.g. {min(missing) if missing else '-'})")
+        sol = z3.SolverFor("QF_BV")
+        sol.add(lay.equals(s, x), terminal if want else z3.Not(terminal))
+        if sol.check() != z3.unsat:
+            out.append(f"state {x}: 'terminal' is {not want} for the explicit engine "
+                       "but not for Z3")
+    return out
