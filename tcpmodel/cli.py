@@ -53,8 +53,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="explicit: BFS (the reference); z3: BMC plus k-induction/Spacer proofs; "
                         "both: run both and compare them (exit 4 on a disagreement)")
     c.add_argument("--depth", type=int, metavar="K",
-                   help="BMC bound (z3 default 20; both: the longest trace the explicit engine "
-                        "found)")
+                   help="BMC bound (default 20 for z3; 10 for both, which also confirms the "
+                        "length of every trace the explicit engine found)")
     c.add_argument("--spacer", action="store_true",
                    help="z3: also try Spacer (CHC) when k-induction does not prove a property")
     c.add_argument("--proof-timeout", type=float, default=120.0, metavar="SECONDS",
@@ -171,12 +171,13 @@ def cmd_check(args) -> int:
 
 
 def _run_z3(model, eres, args):
-    """The z3 engine; with --engine both its bound defaults to the longest explicit trace."""
+    """The z3 engine.  With --engine both it confirms the length of every trace the explicit
+    engine found (two queries each) and BMC goes to --depth (default BOTH_DEPTH) for the rest."""
     from .engines import crosscheck, symbolic
 
     depth = args.depth
     if depth is None:
-        depth = crosscheck.default_depth(eres) if eres is not None else symbolic.DEFAULT_DEPTH
+        depth = symbolic.DEFAULT_DEPTH if eres is None else symbolic.BOTH_DEPTH
     progress = None
     if not args.quiet:
         def progress(d, secs, name=model.check.name):
@@ -184,7 +185,8 @@ def _run_z3(model, eres, args):
                 print(f"  [{name}] z3: BMC depth {d} in {secs:.1f} s", file=sys.stderr, flush=True)
     return symbolic.check(model, depth=depth, timeout=args.timeout, spacer=args.spacer,
                           proof_timeout=args.proof_timeout, progress=progress,
-                          keep_going=eres is not None)
+                          keep_going=eres is not None,
+                          lengths=crosscheck.trace_lengths(eres) if eres is not None else None)
 
 
 def _cross_check(model, eres, zres, args) -> dict:

@@ -60,7 +60,7 @@ class CheckResult:
     bmc_depth: int | None = None        # z3 engine: deepest depth BMC checked completely
     bmc_bound: int | None = None        # z3 engine: the depth BMC was asked to reach
     bmc_times: list | None = None       # z3 engine: seconds per BMC depth
-    encoding_errors: list = field(default_factory=list)  # z3 steps the explicit engine lacks
+    mismatches: list = field(default_factory=list)  # z3 said what the explicit engine refutes
 
     @property
     def verdicts(self) -> list[str]:
@@ -82,7 +82,7 @@ class CheckResult:
             "stop_reason": self.stop_reason, "terminal_states": self.terminal_states,
             "overflow_drops": self.overflow_drops, "unfired_rules": self.unfired_rules,
             "warnings": self.warnings,
-            **({"encoding_errors": self.encoding_errors} if self.encoding_errors else {}),
+            **({"mismatches": self.mismatches} if self.mismatches else {}),
             "properties": {p.name: p.to_json() for p in self.properties},
         } | ({"bmc_depth": self.bmc_depth, "bmc_bound": self.bmc_bound,
               "bmc_seconds_per_depth": [round(t, 3) for t in self.bmc_times or []]}

@@ -27,10 +27,10 @@ from .z3enc import Encoding
 def cross_check(model, eres, zres, *, samples: int = 2) -> dict:
     """Everything ``--engine both`` compares, as a JSON-ready summary (``agree`` is the verdict).
     ``samples``: BFS states per depth for ``confirm_depths`` and ``confirm_successors``."""
-    problems = list(zres.encoding_errors) + compare(model, eres, zres)
+    problems = list(zres.mismatches) + compare(model, eres, zres)
     deep = local = []
     ex = getattr(eres, "_exploration", None)
-    if samples and ex is not None and not zres.encoding_errors:
+    if samples and ex is not None and not zres.mismatches:
         deep = sample_states(ex, samples, max_depth=zres.bmc_depth)
         problems += confirm_depths(model, deep)
         local = sample_states(ex, samples, seed=1)
@@ -43,9 +43,10 @@ def trace_depth(p) -> int | None:
     return len(p.trace) if p.trace is not None else None
 
 
-def default_depth(explicit_res) -> int:
-    """The BMC bound that can reproduce every trace the explicit engine found."""
-    return max([trace_depth(p) or 0 for p in explicit_res.properties] + [1])
+def trace_lengths(explicit_res) -> dict:
+    """Property name -> length of the explicit engine's shortest trace (for the z3 engine
+    to confirm: ``symbolic.check(lengths=...)``)."""
+    return {p.name: len(p.trace) for p in explicit_res.properties if p.trace is not None}
 
 
 def compare(model, eres, zres) -> list[str]:

@@ -19,61 +19,71 @@ from . import bmc
 from .induction import Proof, Prover, describe_state
 from .z3enc import Encoding, EncodingError
 
-DEFAULT_DEPTH = 20
+DEFAULT_DEPTH = 20   # --engine z3: BMC bound
+BOTH_DEPTH = 10      # --engine both: BMC bound for properties without an explicit trace
 DEFAULT_KMAX = 2
 
 
 def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, prove: bool = True,
           spacer: bool = False, proof_timeout: float | None = 120.0, kmax: int = DEFAULT_KMAX,
-          progress=None, keep_going: bool = False) -> CheckResult:
+          progress=None, keep_going: bool = False, lengths: dict | None = None) -> CheckResult:
     """Proofs first for ``always`` properties (a proved one needs no BMC), then BMC of the rest
     up to ``depth``, then proofs that no witness exists for ``sometimes`` properties BMC did
     not satisfy.  ``timeout`` bounds the whole run; ``proof_timeout`` each property's proofs.
 
-    A BMC trace the explicit engine cannot replay is an encoding bug: it raises
-    ``EncodingError``, or with ``keep_going`` (cross-checking) is listed in
-    ``encoding_errors`` and leaves its property unknown."""
+    ``lengths`` (cross-checking): property name -> the length of the explicit engine's shortest
+    trace, confirmed by two queries (nothing shorter, something at exactly that length)
+    instead of BMC depth by depth.  A trace that is not confirmed, or a Z3 run the explicit
+    engine cannot replay, is a mismatch: it raises ``EncodingError``, or with ``keep_going``
+    is listed in ``res.mismatches`` and leaves its property unknown."""
     t0 = time.monotonic()
     enc = Encoding(model)
     prover = Prover(enc)
+    lengths = lengths or {}
     safety = [p for p in model.properties if p.kind in ("always", "sometimes")]
+    hits, errors = {}, {}
+    for p in safety:
+        if p.name in lengths:
+            hits[p.name], errors[p.name] = _confirm(model, p, lengths[p.name], enc,
+                                                    _left(timeout, t0, None))
     proofs: dict = {}
     if prove:
         for p in safety:
-            if p.kind == "always":
+            if p.kind == "always" and p.name not in lengths:
                 proofs[p.name] = _prove(prover, p, spacer, _left(timeout, t0, proof_timeout), kmax)
-    todo = [p for p in safety if proofs.get(p.name) is None or proofs[p.name].status != "proved"]
+    todo = [p for p in safety if p.name not in lengths
+            and (proofs.get(p.name) is None or proofs[p.name].status != "proved")]
 
     def tick(d, secs):
         if progress:
             progress(d, secs)
     run = bmc.run(model, todo, depth, timeout=_left(timeout, t0, None), enc=enc, progress=tick)
+    hits.update(run.hits)
+    errors.update(run.errors)
+    errors = {k: v for k, v in errors.items() if v}
+    if errors and not keep_going:
+        raise EncodingError("; ".join(f"{n}: {e}" for n, e in errors.items()))
     res = CheckResult(model.check.name, model.check.variant, model.check.params, "z3",
                       depth=max(run.depth, 0), stop_reason=run.stop_reason,
-                      complete=run.stop_reason is None)
-    res.bmc_depth = run.depth
-    res.bmc_bound = depth
-    if run.errors and not keep_going:
-        raise EncodingError(next(iter(run.errors.values())))
-    res.encoding_errors = [f"{n}: {e}" for n, e in run.errors.items()]
-    res.bmc_times = run.times
+                      complete=run.stop_reason is None, bmc_depth=run.depth, bmc_bound=depth,
+                      bmc_times=run.times, mismatches=[f"{n}: {e}" for n, e in errors.items()])
     for p in model.properties:
         if p.kind not in ("always", "sometimes"):
             res.properties.append(PropertyResult(
                 p.name, p.kind, p.formula, UNKNOWN, p.doc, method="z3",
                 detail="liveness is not checked by the z3 engine"))
             continue
-        if p.name in run.errors:
+        method = "BMC (length check)" if p.name in lengths else "BMC"
+        if p.name in errors:
             res.properties.append(PropertyResult(p.name, p.kind, p.formula, UNKNOWN, p.doc,
-                                                 method="BMC", detail="ENCODING ERROR: "
-                                                 + run.errors[p.name]))
+                                                 method=method, detail="MISMATCH: " + errors[p.name]))
             continue
-        hit = run.hits.get(p.name)
+        hit = hits.get(p.name)
         if hit is not None:
             verdict = VIOLATED if p.kind == "always" else HOLDS
             what = "counterexample" if p.kind == "always" else "witness"
             res.properties.append(PropertyResult(p.name, p.kind, p.formula, verdict, p.doc,
-                                                 hit.trace, len(hit.trace), "BMC",
+                                                 hit.trace, len(hit.trace), method,
                                                  f"shortest {what}", hit.seconds))
             continue
         proof = proofs.get(p.name)
@@ -88,6 +98,17 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
         res.properties.append(_verdict(model.system, p, bounded, proof))
     res.seconds = time.monotonic() - t0
     return res
+
+
+def _confirm(model, p, length: int, enc, timeout):
+    """(Hit or None, mismatch text or "") for a trace length the explicit engine found."""
+    try:
+        hit, why = bmc.confirm_length(model, p, length, enc=enc, timeout=timeout)
+    except EncodingError as err:
+        return None, str(err)
+    if hit is None:
+        return None, f"the explicit engine's {length}-step trace is not confirmed: {why}"
+    return hit, ""
 
 
 def _left(timeout, t0, proof_timeout):

@@ -64,7 +64,8 @@ class Sorts:
         k = self.seq_bits
         if self.pow2:
             return z3.Extract(k - 1, 0, x)
-        return z3.Extract(k - 1, 0, z3.SMod(x, z3.BitVecVal(self.n, INT_BITS)))
+        # % on bit-vectors is bvsmod: the result takes the divisor's sign, like Python's %
+        return z3.Extract(k - 1, 0, x % z3.BitVecVal(self.n, INT_BITS))
 
     def int_of_seq(self, s):
         return z3.ZeroExt(INT_BITS - self.seq_bits, s)
@@ -156,10 +157,10 @@ class Z3Compiler(E.Compiler):
         if op == "/":
             x, y = v
             # floor division (Python's //): x - x mod y is an exact multiple of y
-            return z3.If(y == 0, 0, (x - z3.SMod(x, y)) / y)
+            return z3.If(y == 0, 0, (x - x % y) / y)
         if op == "%":
             x, y = v
-            return z3.If(y == 0, 0, z3.SMod(x, y))  # SMod takes the divisor's sign, like Python
+            return z3.If(y == 0, 0, x % y)  # bvsmod takes the divisor's sign, like Python
         if op == "in":
             t = args[0].type
             return z3.Or([v[0] == s.val(t, x) for x in sorted(extra)]) if extra else z3.BoolVal(False)
