@@ -21,14 +21,17 @@ def _fmt(v) -> str:
 
 def _z3_line(res) -> str:
     times = res.bmc_times or []
-    line = f"z3: BMC to depth {res.bmc_depth}"
-    if res.stop_reason:
-        line += f" of {res.bmc_bound} (stopped: {res.stop_reason})"
-    elif res.bmc_bound is not None and res.bmc_depth < res.bmc_bound:
-        line += f" (bound {res.bmc_bound}: every property left to BMC was decided sooner)"
-    if times:
-        line += f", deepest step {times[-1]:.2f} s"
-    return line + f", {res.seconds:.2f} s in all (BMC and proofs)"
+    if not res.bmc_properties:
+        line = "z3: no property was left to BMC (each was proved or its trace length confirmed)"
+    else:
+        line = f"z3: BMC of {res.bmc_properties} properties to depth {res.bmc_depth}"
+        if res.stop_reason:
+            line += f" of {res.bmc_bound} (stopped: {res.stop_reason})"
+        elif res.bmc_bound is not None and res.bmc_depth < res.bmc_bound:
+            line += f" (bound {res.bmc_bound}: each was decided sooner)"
+        if times:
+            line += f", deepest step {times[-1]:.2f} s"
+    return line + f", {res.seconds:.2f} s in all"
 
 
 def render_check(model, res, *, witnesses: bool = False, diffs: bool = True,

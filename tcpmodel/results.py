@@ -60,6 +60,7 @@ class CheckResult:
     bmc_depth: int | None = None        # z3 engine: deepest depth BMC checked completely
     bmc_bound: int | None = None        # z3 engine: the depth BMC was asked to reach
     bmc_times: list | None = None       # z3 engine: seconds per BMC depth
+    bmc_properties: int = 0             # z3 engine: properties left to BMC (not proved/confirmed)
     mismatches: list = field(default_factory=list)  # z3 said what the explicit engine refutes
 
     @property
@@ -85,5 +86,6 @@ class CheckResult:
             **({"mismatches": self.mismatches} if self.mismatches else {}),
             "properties": {p.name: p.to_json() for p in self.properties},
         } | ({"bmc_depth": self.bmc_depth, "bmc_bound": self.bmc_bound,
+              "bmc_properties": self.bmc_properties,
               "bmc_seconds_per_depth": [round(t, 3) for t in self.bmc_times or []]}
              if self.bmc_depth is not None else {})

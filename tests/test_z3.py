@@ -6,6 +6,7 @@ state), and a seeded encoding bug is caught.  Costly BMC runs live in benchmarks
 the 19-step TIME-WAIT assassination runs here only with TCPMODEL_SLOW=1 (about 40 s).
 """
 
+import json
 import os
 import random
 from operator import itemgetter
@@ -201,3 +202,32 @@ def test_a_z3_step_the_explicit_engine_lacks_is_an_error():
     model = model_of("crash", [])
     with pytest.raises(EncodingError):
         bmc.replay(model.system, [model.system.initial_states()[0]] * 2)
+
+
+# ------------------------------------------------------------------ command line
+
+def test_cli_z3_engine_reports_methods_and_times():
+    from test_cli import run
+    code, out, _ = run("check", "handshake", "--engine", "z3", "--json", "-q")
+    assert code == 0
+    doc = json.loads(out)["checks"][0]
+    assert doc["engine"] == "z3" and doc["bmc_depth"] == 5
+    props = doc["properties"]
+    assert props["no_half_open_deadlock"]["method"] == "k-induction with strengthening k=1"
+    assert props["both_established"]["method"] == "BMC"
+    assert all("seconds" in p for p in props.values())
+
+
+def test_cli_both_engines_agree_on_handshake():
+    from test_cli import run
+    code, out, _ = run("check", "handshake", "--engine", "both", "-q", "--samples", "1")
+    assert code == 0, out
+    assert "cross-check: the engines agree" in out and "k-induction" in out
+
+
+@pytest.mark.parametrize("args", [["--depth", "-1"], ["--engine", "z3", "--graph", "g.dot"],
+                                  ["--engine", "z4"]])
+def test_cli_z3_input_errors(args):
+    from test_cli import run
+    code, _, err = run("check", "handshake", *args)
+    assert code == 2 and err.count("\n") == 1

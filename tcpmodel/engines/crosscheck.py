@@ -31,7 +31,7 @@ def cross_check(model, eres, zres, *, samples: int = 2) -> dict:
     deep = local = []
     ex = getattr(eres, "_exploration", None)
     if samples and ex is not None and not zres.mismatches:
-        deep = sample_states(ex, samples, max_depth=zres.bmc_depth)
+        deep = sample_states(ex, samples, max_depth=max(zres.bmc_depth, zres.bmc_bound or 0))
         problems += confirm_depths(model, deep)
         local = sample_states(ex, samples, seed=1)
         problems += confirm_successors(model, [x for x, _ in local])

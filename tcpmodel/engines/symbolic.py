@@ -66,7 +66,7 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
     res = CheckResult(model.check.name, model.check.variant, model.check.params, "z3",
                       depth=max(run.depth, 0), stop_reason=run.stop_reason,
                       complete=run.stop_reason is None, bmc_depth=run.depth, bmc_bound=depth,
-                      bmc_times=run.times, mismatches=[f"{n}: {e}" for n, e in errors.items()])
+                      bmc_times=run.times, bmc_properties=len(todo), mismatches=[f"{n}: {e}" for n, e in errors.items()])
     for p in model.properties:
         if p.kind not in ("always", "sometimes"):
             res.properties.append(PropertyResult(
