@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--depth", type=int, metavar="K",
                    help="BMC bound (default 20 for z3; 10 for both, which also confirms the "
                         "length of every trace the explicit engine found)")
+    c.add_argument("--bmc-budget", type=float, metavar="SECONDS",
+                   help="z3: stop depth-by-depth BMC after this long (default 120; the bound so "
+                        "far is reported as 'holds up to depth d')")
     c.add_argument("--spacer", action="store_true",
                    help="z3: also try Spacer (CHC) when k-induction does not prove a property")
     c.add_argument("--proof-timeout", type=float, default=120.0, metavar="SECONDS",
@@ -186,6 +189,8 @@ def _run_z3(model, eres, args):
     return symbolic.check(model, depth=depth, timeout=args.timeout, spacer=args.spacer,
                           proof_timeout=args.proof_timeout, progress=progress,
                           keep_going=eres is not None,
+                          bmc_budget=(args.bmc_budget if args.bmc_budget is not None
+                                      else symbolic.DEFAULT_BMC_BUDGET),
                           lengths=crosscheck.trace_lengths(eres) if eres is not None else None)
 
 

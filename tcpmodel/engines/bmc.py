@@ -148,14 +148,15 @@ def run(model, props, depth: int, *, timeout: float | None = None, enc: Encoding
                 if timeout is not None:
                     left = timeout - (time.monotonic() - t0)
                     if left <= 0:
-                        res.stop_reason = "timeout"
+                        res.stop_reason = "time budget"
                         return res
                     solver.set("timeout", max(1, int(left * 1000)))
                 act = z3.FreshBool("query")
                 solver.add(z3.Implies(act, z3.Or([b for _, b in bads.values()])))
                 r = solver.check(act)
                 if r == z3.unknown:
-                    res.stop_reason = "timeout" if timeout is not None else "solver unknown"
+                    res.stop_reason = ("time budget" if timeout is not None
+                                       else f"solver: {solver.reason_unknown()}")
                     return res
                 if r == z3.unsat:
                     for _, b in bads.values():

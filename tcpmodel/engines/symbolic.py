@@ -20,16 +20,20 @@ from .induction import Proof, Prover, describe_state
 from .z3enc import Encoding, EncodingError
 
 DEFAULT_DEPTH = 20   # --engine z3: BMC bound
+DEFAULT_BMC_BUDGET = 120.0  # seconds of depth-by-depth BMC per check (--bmc-budget)
 BOTH_DEPTH = 10      # --engine both: BMC bound for properties without an explicit trace
 DEFAULT_KMAX = 2
 
 
 def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, prove: bool = True,
           spacer: bool = False, proof_timeout: float | None = 120.0, kmax: int = DEFAULT_KMAX,
-          progress=None, keep_going: bool = False, lengths: dict | None = None) -> CheckResult:
+          progress=None, keep_going: bool = False, lengths: dict | None = None,
+          bmc_budget: float | None = None) -> CheckResult:
     """Proofs first for ``always`` properties (a proved one needs no BMC), then BMC of the rest
     up to ``depth``, then proofs that no witness exists for ``sometimes`` properties BMC did
-    not satisfy.  ``timeout`` bounds the whole run; ``proof_timeout`` each property's proofs.
+    not satisfy.  ``timeout`` bounds the whole run, ``bmc_budget`` the depth-by-depth BMC (its
+    cost grows 2-3x per depth: the budget turns "hours at depth 20" into "unknown, holds up to
+    depth d"), ``proof_timeout`` each property's proofs.
 
     ``lengths`` (cross-checking): property name -> the length of the explicit engine's shortest
     trace, confirmed by two queries (nothing shorter, something at exactly that length)
@@ -57,7 +61,8 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
     def tick(d, secs):
         if progress:
             progress(d, secs)
-    run = bmc.run(model, todo, depth, timeout=_left(timeout, t0, None), enc=enc, progress=tick)
+    run = bmc.run(model, todo, depth, timeout=_left(timeout, t0, bmc_budget), enc=enc,
+                  progress=tick)
     hits.update(run.hits)
     errors.update(run.errors)
     errors = {k: v for k, v in errors.items() if v}
