@@ -92,6 +92,36 @@ def test_successors_and_terminal_match_on_sampled_states(name):
     assert crosscheck.confirm_successors(model, states) == []
 
 
+ANY_SCRIPTS = """description = "every user call at every moment"
+variant = "rfc9293"
+[params]
+capacity = 1
+iss = "any"
+seq_space = 4
+iss_b = 2
+[scripts]
+a = "any"
+b = "any"
+"""
+# switches the shipped checks leave at their defaults, each in one variation
+VARIATIONS = [("handshake", {"channel": "fifo", "dup": 2}), ("close", {"overflow": "block"}),
+              ("time-wait", {"old_segments": False, "iss_a": [0, 3], "iss_b": [4, 1]}),
+              ("crash", {"crash_sides": "both", "crash_restart": False}),
+              ("close", {"seq_space": 6, "user_timeout": True, "spurious_rto": True}),
+              ("any", {})]
+
+
+@pytest.mark.parametrize("name,overrides", VARIATIONS, ids=lambda v: str(v))
+def test_successors_match_under_every_switch(tmp_path, name, overrides):
+    if name == "any":
+        name = str(tmp_path / "any.toml")
+        (tmp_path / "any.toml").write_text(ANY_SCRIPTS)
+    model = model_of(name, [], **overrides)
+    ex = explore(model.system, [], max_states=40_000)
+    states = random.Random(11).sample(ex.states, 20)
+    assert crosscheck.confirm_successors(model, states) == []
+
+
 @pytest.mark.parametrize("name", CHECKS)
 def test_well_formedness_is_inductive(name):
     Prover(Encoding(model_of(name, []))).check_wellformed()

@@ -194,7 +194,8 @@ class Prover:
             else:
                 r = fp.query(z3.And(inv(*sv), z3.Not(J(0))))
         except z3.Z3Exception as e:  # e.g. canceled by the timeout
-            return Proof("unknown", "spacer", time.monotonic() - t0, f"spacer: {e}")
+            msg = e.value.decode() if isinstance(e.value, bytes) else str(e.value)
+            return Proof("unknown", "spacer", time.monotonic() - t0, f"spacer: {msg}")
         secs = time.monotonic() - t0
         if r == z3.unsat:
             return Proof("proved", "spacer", secs, "Spacer found an inductive invariant")
