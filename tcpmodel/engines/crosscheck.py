@@ -54,6 +54,7 @@ def compare(model, eres, zres) -> list[str]:
     out = []
     zby = {p.name: p for p in zres.properties}
     ex = getattr(eres, "_exploration", None)
+    failing: dict = {}  # strengthening text -> reachable states violating it (shared text: once)
     for e in eres.properties:
         z = zby.get(e.name)
         if z is None:
@@ -70,7 +71,11 @@ def compare(model, eres, zres) -> list[str]:
         prop = next((p for p in model.properties if p.name == e.name), None)
         if (prop is not None and prop.strengthen_test is not None and ex is not None
                 and ex.complete and z.method.startswith("k-induction with strengthening")):
-            bad = sum(1 for s in ex.states if not prop.strengthen_test((s, None, None, None)))
+            key = prop.strengthen.text
+            if key not in failing:
+                test = prop.strengthen_test
+                failing[key] = sum(1 for s in ex.states if not test((s, None, None, None)))
+            bad = failing[key]
             if bad:
                 out.append(f"{e.name}: proved with a strengthening that fails on {bad:,} "
                            "reachable states")

@@ -149,7 +149,8 @@ def _verdict(system, p, bounded: str | None, proof: Proof | None) -> PropertyRes
         detail = f"proved: {what}" + (f"; BMC: {bounded}" if bounded else "")
         return PropertyResult(**base, verdict=verdict, method=proof.method, detail=detail,
                               seconds=proof.seconds)
-    cti = [describe_state(system, x) for x in proof.cti] or None
+    # a sometimes-property's witness usually lies past the bound: its CTI would be noise
+    cti = [describe_state(system, x) for x in proof.cti] if p.kind == "always" else None
     return PropertyResult(**base, verdict=UNKNOWN, method=f"BMC; {proof.method} failed",
                           detail=f"{bounded}; {proof.method}: {proof.detail}",
                           seconds=proof.seconds, cti=cti)
