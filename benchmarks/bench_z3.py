@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tcpmodel.check import build, list_checks, load_check  # noqa: E402
-from tcpmodel.engines import bmc, explicit  # noqa: E402
-from tcpmodel.engines.induction import Prover  # noqa: E402
-from tcpmodel.engines.z3enc import Encoding  # noqa: E402
+from tcpmodel.check import build, list_checks, load_check
+from tcpmodel.engines import bmc, explicit
+from tcpmodel.engines.induction import Prover
+from tcpmodel.engines.z3enc import Encoding
 
 # (check, variant, property) of every shipped counterexample
 COUNTEREXAMPLES = [("crash", None, "no_half_open_deadlock"), ("crash", None, "no_deadlock"),
@@ -50,25 +50,26 @@ def timed(fn, runs):
 
 
 def counterexamples(runs: int) -> None:
-    print("counterexamples: BFS vs BMC (seconds, median of %d)" % runs)
+    print(f"counterexamples: BFS vs BMC (seconds, median of {runs})")
     head = (f"{'check':<12} {'property':<24} {'BFS depth':>9} {'BFS s':>7} {'BMC depth':>9} "
             f"{'BMC s':>8} {'confirm s':>9}")
     print(head)
     print("-" * len(head))
     for name, variant, prop in COUNTEREXAMPLES:
         model = build(load_check(name, variant=variant), [prop])
-        eres, es = timed(lambda: explicit.check(model), runs)
+        eres, es = timed(lambda m=model: explicit.check(m), runs)
         edepth = eres.properties[0].depth
-        run, bs = timed(lambda: bmc.run(model, model.properties, edepth), runs)
+        run, bs = timed(lambda m=model, d=edepth: bmc.run(m, m.properties, d), runs)
         hit = run.hits.get(prop)
-        (chit, _), cs = timed(lambda: bmc.confirm_length(model, model.properties[0], edepth), runs)
+        (chit, _), cs = timed(lambda m=model, d=edepth: bmc.confirm_length(m, m.properties[0], d),
+                              runs)
         print(f"{name:<12} {prop:<24} {edepth:>9} {es:>7.2f} {hit.depth if hit else '-':>9} "
               f"{bs:>8.2f} {cs if chit else float('nan'):>9.2f}")
     print()
 
 
 def proofs(runs: int, spacer: float | None) -> None:
-    print("proofs: k-induction with the check's strengthening (seconds, median of %d)" % runs)
+    print(f"proofs: k-induction with the check's strengthening (seconds, median of {runs})")
     head = (f"{'check':<12} {'parameters':<28} {'property':<24} {'BFS states':>10} {'BFS s':>7} "
             f"{'result':<22} {'proof s':>8}")
     print(head)
@@ -84,8 +85,8 @@ def proofs(runs: int, spacer: float | None) -> None:
         for p in model.properties:
             if p.strengthen is None:
                 continue
-            proof, ps = timed(lambda: Prover(Encoding(model)).k_induction(p, p.strengthen.node),
-                              runs)
+            proof, ps = timed(lambda m=model, p=p: Prover(Encoding(m)).k_induction(
+                p, p.strengthen.node), runs)
             print(f"{name:<12} {params:<28} {p.name:<24} {states:>10} {es:>7} "
                   f"{proof.status + ' ' + proof.method.split()[-1]:<22} {ps:>8.2f}")
             if spacer:

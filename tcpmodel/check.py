@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace as dc_replace
+from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from operator import itemgetter
 from pathlib import Path
 
 from . import expr as E
 from . import params as P
 from .errors import InputError, did_you_mean
-from .props import PropertyDef, Property, compile_property, system_scope
+from .props import Property, PropertyDef, compile_property, system_scope
 from .spec import EndpointSpec, Src, load_variant, parse_text, resolve_named, specs_dir
 from .system import ScriptStep, System
 from .tomlfile import TomlFile, check_keys, load_toml

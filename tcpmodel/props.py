@@ -193,14 +193,19 @@ def element_scope(sc: E.Scope) -> E.Scope:
     """The scope of a quantifier body: env is (outer env, segment tuple in SEG_ELEMENT order)."""
     inner = E.Scope(sc.seq_space, what="channel condition")
     for name, b in sc.names.items():
-        if b.is_const:
-            inner.names[name] = b
-        else:
-            inner.names[name] = E.Binding(b.type, getter=(lambda g: lambda e: g(e[0]))(b.getter))
+        inner.names[name] = b if b.is_const else E.Binding(b.type, getter=_outer(b.getter))
     for j, (name, t) in enumerate(SEG_ELEMENT):
-        inner.slot(f"seg.{name}", t, (lambda j: lambda e: e[1][j])(j))
+        inner.slot(f"seg.{name}", t, _element_field(j))
     inner.macros = sc.macros
     return inner
+
+
+def _outer(getter):
+    return lambda e: getter(e[0])
+
+
+def _element_field(j: int):
+    return lambda e: e[1][j]
 
 
 def compile_property(p: PropertyDef, scope: E.Scope) -> Property:

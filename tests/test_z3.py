@@ -15,14 +15,15 @@ import pytest
 
 z3 = pytest.importorskip("z3")
 
-from conftest import run_check  # noqa: E402
-from tcpmodel import expr as E  # noqa: E402
-from tcpmodel.check import build, load_check  # noqa: E402
-from tcpmodel.engines import bmc, crosscheck, symbolic  # noqa: E402
-from tcpmodel.engines.explicit import explore  # noqa: E402
-from tcpmodel.engines.induction import Prover  # noqa: E402
-from tcpmodel.engines.z3enc import Encoding, EncodingError  # noqa: E402
-from tcpmodel.engines.z3expr import Sorts, Z3Compiler, Z3Scope  # noqa: E402
+from conftest import run_check
+
+from tcpmodel import expr as E
+from tcpmodel.check import build, load_check
+from tcpmodel.engines import bmc, crosscheck, symbolic
+from tcpmodel.engines.explicit import explore
+from tcpmodel.engines.induction import Prover
+from tcpmodel.engines.z3enc import Encoding, EncodingError
+from tcpmodel.engines.z3expr import Sorts, Z3Compiler, Z3Scope
 
 CHECKS = ["handshake", "close", "crash", "time-wait"]
 

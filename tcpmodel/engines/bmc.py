@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import z3
 
 from ..trace import build_trace
-from .z3enc import EncodingError, Encoding
+from .z3enc import Encoding, EncodingError
 from .z3props import PropertyTerms
 
 
@@ -86,7 +87,7 @@ class Unrolling:
 def replay(system, states: list, last_ok=None) -> list:
     """The explicit (action, next) moves through ``states``; ``last_ok`` filters the last move."""
     moves = []
-    for i, (a, b) in enumerate(zip(states, states[1:])):
+    for i, (a, b) in enumerate(pairwise(states)):
         cands = [(act, t) for act, t in system.successors(a) if t == b]
         if last_ok is not None and i == len(states) - 2:
             cands = [mv for mv in cands if last_ok(a, mv)]

@@ -21,7 +21,7 @@ import z3
 
 from ..results import UNKNOWN
 from .bmc import Unrolling, replay
-from .z3enc import Encoding
+from .z3enc import Encoding, EncodingError
 
 
 def cross_check(model, eres, zres, *, samples: int = 2) -> dict:
@@ -130,7 +130,7 @@ def confirm_depths(model, samples: list, enc: Encoding | None = None,
         path = un.decode(sol.model(), d)
         try:
             replay(model.system, path)
-        except Exception as err:  # the decoded run must be an explicit run
+        except EncodingError as err:  # the decoded run must be an explicit run
             out.append(f"state {x}: Z3's {d}-step run is not an explicit run: {err}")
     return out
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from .z3enc import EncodingError, Encoding
+from .z3enc import Encoding, EncodingError
 from .z3props import PropertyTerms
 
 

@@ -139,7 +139,7 @@ def _prove(prover: Prover, p, spacer: bool, budget, kmax: int) -> Proof:
 
 
 def _verdict(system, p, bounded: str | None, proof: Proof | None) -> PropertyResult:
-    base = dict(name=p.name, kind=p.kind, formula=p.formula, doc=p.doc)
+    base = {"name": p.name, "kind": p.kind, "formula": p.formula, "doc": p.doc}
     if proof is None:
         return PropertyResult(**base, verdict=UNKNOWN, method="BMC", detail=bounded)
     if proof.status == "proved":

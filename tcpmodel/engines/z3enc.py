@@ -22,7 +22,19 @@ from ..check import script_scope
 from ..endpoint import FLAG_BIT
 from ..system import NET_EVENTS
 from .z3expr import INT_BITS, Sorts, Z3Compiler, Z3Scope, bits_for
-from .z3state import SEG_KEYS, Chan, Layout, State, and_, as_bool, ite, mux, not_, or_, slot_key
+from .z3state import (
+    SEG_KEYS,
+    Chan,
+    Layout,
+    State,
+    and_,
+    as_bool,
+    ite,
+    mux,
+    not_,
+    or_,
+    slot_key,
+)
 
 KINDS = ("call", "rcv", "timer", "loss", "dup", "crash")  # the order of props' step.kind enum
 CALL, RCV, TIMER, LOSS, DUP, CRASH = range(len(KINDS))
@@ -304,9 +316,11 @@ class Encoding:
             ch1 = _select(removing, _remove(ch, c.slot, lay), ch)
             if not sys_.old_segments:
                 purging = and_(ep, leaving)
-                key = "stag" if ci == 0 else "rtag"  # A's incarnation: sender tag on A->B
-                other = "rtag" if ci == 0 else "stag"
-                keep = lambda sl: ite(on[0], z3.UGE(sl[key], inc_new), z3.UGE(sl[other], inc_new))
+                # A's incarnation is the sender tag on A->B and the receiver tag on B->A
+                a_tag, b_tag = ("stag", "rtag") if ci == 0 else ("rtag", "stag")
+
+                def keep(sl, a_tag=a_tag, b_tag=b_tag):
+                    return ite(on[0], z3.UGE(sl[a_tag], inc_new), z3.UGE(sl[b_tag], inc_new))
                 ch1 = _select(purging, _compact(ch1, keep, lay), ch1)
             has_room = z3.ULT(ch1.length, lay.cap)
             room.append(has_room)
@@ -424,18 +438,18 @@ class Encoding:
                 opts.append(self._isn_in(isn, choices[0]))
                 continue
             # the list entry: min(inc, L) - 1 (Python's index -1 is the last), inc after a call
-            L = len(choices)
             inc_call = ite(at_initial, inc + 1, inc)
-
-            def entry(v):
-                return 0 if L == 1 else (min(v, L) - 1) % L
-
-            def pick(val):
-                return or_(*[and_(_is(val, v), self._isn_in(isn, choices[entry(v)]))
-                             for v in range(self.system.max_inc + 2)])
-            opts.append(or_(and_(is_[CALL], pick(inc_call)), and_(is_[RCV], pick(inc)),
+            opts.append(or_(and_(is_[CALL], self._isn_entry(isn, choices, inc_call)),
+                            and_(is_[RCV], self._isn_entry(isn, choices, inc)),
                             and_(is_[TIMER], self._isn_in(isn, choices[0]))))
         return mux(side, opts)
+
+    def _isn_entry(self, isn, choices, inc):
+        """isn is in the list entry for incarnation ``inc``: min(inc, L) - 1, where Python's
+        index -1 is the last entry (``EndpointMachine.react``)."""
+        n = len(choices)
+        return or_(*[and_(_is(inc, v), self._isn_in(isn, choices[(min(v, n) - 1) % n if n > 1 else 0]))
+                     for v in range(self.system.max_inc + 2)])
 
     def _isn_in(self, isn, values):
         if len(values) == self.lay.n:

@@ -47,7 +47,6 @@ class PropertyTerms:
     # ---------------------------------------------------------- names
 
     def _value(self, name, post, prev, step):
-        enc, lay = self.enc, self.enc.lay
         for root in ROOTS:
             if name.startswith(root + "."):
                 attr = name[len(root) + 1:]
@@ -57,9 +56,7 @@ class PropertyTerms:
                     return None
                 side = {"a": 0, "b": 1}.get(base)
                 if side is None:
-                    side = step.choice.side
-                    if base == "peer":
-                        side = 1 - side if isinstance(side, int) else 1 - side
+                    side = step.choice.side if base == "actor" else 1 - step.choice.side
                 return self._endpoint(st, side, attr)
         if name in ("ab.size", "ba.size"):
             return _int(post.chan[0 if name == "ab.size" else 1].length)
