@@ -24,6 +24,7 @@ from tcpmodel.engines.explicit import explore
 from tcpmodel.engines.induction import Prover
 from tcpmodel.engines.z3enc import Encoding, EncodingError
 from tcpmodel.engines.z3expr import Sorts, Z3Compiler, Z3Scope
+from tcpmodel.engines.z3react import Reactor
 
 CHECKS = ["handshake", "close", "crash", "time-wait"]
 
@@ -219,7 +220,7 @@ def test_a_false_strengthening_fails_its_base_case():
 def test_a_flipped_guard_in_the_z3_encoding_only_is_caught(monkeypatch):
     def flip(self, rule, when):
         return z3.Not(when) if rule.id == "synsent-bad-ack" else when
-    monkeypatch.setattr(Encoding, "guard_hook", flip)
+    monkeypatch.setattr(Reactor, "guard_hook", flip)
     model, eres = run_check("handshake", properties=["both_established"])
     states = crosscheck.sample_states(eres._exploration, 3)
     assert crosscheck.confirm_successors(model, [x for x, _ in states])

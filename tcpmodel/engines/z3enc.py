@@ -19,29 +19,15 @@ import z3
 
 from .. import expr as E
 from ..check import script_scope
-from ..endpoint import FLAG_BIT
-from ..system import NET_EVENTS
-from .z3expr import INT_BITS, Sorts, Z3Compiler, Z3Scope, bits_for
-from .z3state import (
-    SEG_KEYS,
-    Chan,
-    Layout,
-    State,
-    and_,
-    as_bool,
-    ite,
-    mux,
-    not_,
-    or_,
-    slot_key,
-)
+from . import z3chan as C
+from .z3expr import Sorts
+from .z3react import EncodingError, Reaction, Reactor
+from .z3state import SEG_KEYS, Chan, Layout, State, and_, as_bool, ite, mux, not_, or_
+
+__all__ = ["Choice", "Encoding", "EncodingError", "Step"]
 
 KINDS = ("call", "rcv", "timer", "loss", "dup", "crash")  # the order of props' step.kind enum
 CALL, RCV, TIMER, LOSS, DUP, CRASH = range(len(KINDS))
-
-
-class EncodingError(Exception):
-    """The Z3 encoding and the explicit engine disagree: a bug, never a verdict."""
 
 
 @dataclass
@@ -51,18 +37,6 @@ class Choice:
     ev: object
     slot: object
     isn: object
-
-
-@dataclass
-class Reaction:
-    state: object
-    fields: dict          # storage form (range fields as offsets)
-    send: object          # Bool: a segment is sent
-    seg: dict             # seq, ack, flags, data of the sent segment
-    rule: object          # rule index
-    signal: object        # signal index (len(signals) = none)
-    range_ok: object      # every range field assigned stays in range
-    chooses: object       # the rule chose an ISS
 
 
 @dataclass
@@ -87,15 +61,14 @@ class Encoding:
         self.machines = sys_.machines
         self.m = m = sys_.machines[0]
         self.sorts: Sorts = self.lay.sorts
-        self.n_events = len(m.events)
-        self.ev_bits = bits_for(self.n_events + len(NET_EVENTS))
-        self.rule_bits = bits_for(len(m.rules) + 1)
-        self.sig_bits = bits_for(len(m.signals) + 1)
+        self.rx = rx = Reactor(self.lay)
+        self.n_events, self.ev_bits = rx.n_events, rx.ev_bits
+        self.rule_bits, self.sig_bits = rx.rule_bits, rx.sig_bits
         self.user = list(m.user_events)
         self.timers = list(m.timer_events)
-        self.segment_events = [m.event_index[e] for e in m.spec.events.get("segment", ())]
-        self._scopes: dict = {}
-        self._flags = {r.id: sum(FLAG_BIT[f] for f in r.send.flags) for r in m.rules if r.send}
+
+    def seg_values(self, seg: dict) -> dict:
+        return self.rx.seg_values(seg)
 
     # ---------------------------------------------------------- variables
 
@@ -117,164 +90,6 @@ class Encoding:
         st = self.step(s, c)
         return z3.And(as_bool(st.guard), self.lay.equal(st.next, t)), st
 
-    # ---------------------------------------------------------- expressions
-
-    def _scope(self, key, make) -> E.Scope:
-        sc = self._scopes.get(key)
-        if sc is None:
-            sc = self._scopes[key] = make()
-        return sc
-
-    def compile(self, base: E.Scope, values: dict, node, want):
-        def provide(name):
-            if name not in values:
-                raise EncodingError(f"the Z3 encoding has no value for '{name}'")
-            return values[name]
-        return Z3Compiler(Z3Scope(base, provide), self.sorts).to_term(node, want)
-
-    def local_values(self, state, fields: dict) -> dict:
-        """Expression values of an endpoint's state and TCB (expression form)."""
-        out = {"state": state}
-        out.update(fields)
-        return out
-
-    def seg_values(self, seg: dict) -> dict:
-        flags = seg["flags"]
-        bit = {f: z3.Extract(i, i, flags) == 1 for f, i in
-               (("SYN", 0), ("ACK", 1), ("FIN", 2), ("RST", 3))}
-        assert [FLAG_BIT[f] for f in ("SYN", "ACK", "FIN", "RST")] == [1, 2, 4, 8]
-        data = z3.ZeroExt(INT_BITS - 1, seg["data"])
-        one = z3.BitVecVal(1, INT_BITS)
-        zero = z3.BitVecVal(0, INT_BITS)
-        length = data + z3.If(bit["SYN"], one, zero) + z3.If(bit["FIN"], one, zero)
-        out = {"seg.seq": seg["seq"], "seg.ack": seg["ack"], "seg.data": data, "seg.len": length}
-        out.update({f"seg.{f}": b for f, b in bit.items()})
-        return out
-
-    def expr_fields(self, local: dict) -> dict:
-        return {f.name: self.lay.field_value(local, f.name) for f in self.lay.fields}
-
-    def storage(self, name: str, v):
-        f = self.lay.fields[self.m.field_index[name]]
-        if f.kind == "range":
-            return z3.Extract(self.lay.field_bits[name] - 1, 0, v - f.lo)
-        return v
-
-    # ---------------------------------------------------------- one endpoint's reaction
-
-    def state_in(self, st, names) -> object:
-        idx = sorted({self.m.states.index(s) for s in names})
-        if len(idx) == len(self.m.states):
-            return True
-        if isinstance(st, int):
-            return st in idx
-        return or_(*[st == i for i in idx])
-
-    def ev_in(self, ev, events) -> object:
-        idx = sorted({self.m.event_index[e] for e in events})
-        if isinstance(ev, int):
-            return ev in idx
-        return or_(*[ev == i for i in idx])
-
-    def react(self, pre: dict, ev, seg: dict, msl, isn) -> Reaction:
-        """The first matching rule's outcome (rules in file order, like ``EndpointMachine``)."""
-        m = self.m
-        st = pre["state"]
-        fields = self.expr_fields(pre)
-        segv = self.seg_values(seg)
-        base = self._scope(("pre",), m.scope)
-        outs = []
-        for idx, r in enumerate(m.rules):
-            cond = and_(self.state_in(st, r.states), self.ev_in(ev, r.events))
-            if cond is False:
-                continue
-            env = dict(self.local_values(st, fields), **segv, msl_expired=msl)
-            when = self.compile(base, env, r.when.node, E.BOOL) if r.when else True
-            when = self.guard_hook(r, when)
-            cond = and_(cond, when)
-            if cond is False:
-                continue
-            outs.append((cond, self._fire(r, idx, st, fields, segv, msl, isn)))
-            if cond is True:
-                break
-        default = (st, {f.name: pre[f.name] for f in self.lay.fields}, False, self._no_send(),
-                   len(m.rules), len(m.signals), True, False)
-        acc = default
-        for cond, out in reversed(outs):
-            acc = self._merge(cond, out, acc)
-        nst, nfields, send, sseg, rule, sig, rok, chooses = acc
-        cleared = or_(*[nst == c for c in self.lay.clear])
-        dflt = self.lay.default_local()
-        nfields = {k: ite(cleared, dflt[k], v) for k, v in nfields.items()}
-        return Reaction(nst, nfields, send, sseg, rule, sig, rok, chooses)
-
-    def guard_hook(self, rule, when):
-        """The compiled guard of ``rule`` (a seam for tests that seed an encoding bug)."""
-        return when
-
-    def _no_send(self) -> dict:
-        return {"seq": z3.BitVecVal(0, self.lay.k), "ack": z3.BitVecVal(0, self.lay.k),
-                "flags": z3.BitVecVal(0, 4), "data": z3.BitVecVal(0, 1)}
-
-    def _fire(self, r, idx, st, fields, segv, msl, isn):
-        m = self.m
-        key = ("choose", r.choose)
-        base = self._scope(key, lambda: m.scope(choose=r.choose))
-        extra = dict(segv, msl_expired=msl, **{var: isn for var, _ in r.choose})
-        env = dict(self.local_values(st, fields), **extra)
-        new = dict(fields)
-        range_ok = True
-        for name, t in r.assign:
-            v = self.compile(base, env, t.node, self.lay.field_type(name))
-            new[name] = v
-            f = self.lay.fields[m.field_index[name]]
-            if f.kind == "range":
-                range_ok = and_(range_ok, v >= f.lo, v < f.lo + f.size)
-        nst = st
-        if r.next:
-            nst = self.compile(base, dict(self.local_values(st, new), **extra), r.next.node,
-                              m.state_enum)
-        seg = self._no_send()
-        if r.send:
-            post = dict(self.local_values(nst, new), **extra)  # send reads the state after next
-            seg = {"seq": self.compile(base, post, r.send.seq.node, E.SEQ),
-                   "ack": (self.compile(base, post, r.send.ack.node, E.SEQ) if r.send.ack
-                           else z3.BitVecVal(0, self.lay.k)),  # no ACK flag: ack field 0
-                   "flags": z3.BitVecVal(self._flags[r.id], 4),
-                   "data": z3.BitVecVal(r.send.data, 1)}
-        stored = {name: self.storage(name, v) for name, v in new.items()}
-        sig = m.signals.index(r.signal) if r.signal else len(m.signals)
-        return (nst, stored, r.send is not None, seg, idx, sig, range_ok, bool(r.choose))
-
-    def _merge(self, cond, a, b):
-        nst = ite(cond, a[0], b[0])
-        fields = {k: ite(cond, a[1][k], b[1][k]) for k in a[1]}
-        send = ite(cond, a[2], b[2])
-        seg = {k: ite(cond, a[3][k], b[3][k]) for k in a[3]}
-        rule = ite(cond, z3.BitVecVal(a[4], self.rule_bits), self._bv(b[4], self.rule_bits))
-        sig = ite(cond, z3.BitVecVal(a[5], self.sig_bits), self._bv(b[5], self.sig_bits))
-        return (nst, fields, send, seg, rule, sig, ite(cond, a[6], b[6]), ite(cond, a[7], b[7]))
-
-    @staticmethod
-    def _bv(v, w):
-        return z3.BitVecVal(v, w) if isinstance(v, int) else v
-
-    def classify(self, seg: dict):
-        """The segment event of an arriving segment (first matching [classify] entry)."""
-        m = self.m
-        base = self._scope(("classify",), lambda: m.scope(what="[classify]"))
-        # the explicit engine classifies with a zero local state
-        zeros = {"state": z3.BitVecVal(0, self.lay.st_bits)}
-        for f in self.lay.fields:
-            zeros[f.name] = (z3.BoolVal(False) if f.kind == "bool" else
-                             z3.BitVecVal(0, self.lay.k if f.kind == "seq" else INT_BITS))
-        env = dict(zeros, **self.seg_values(seg), msl_expired=z3.BoolVal(False))
-        out = z3.BitVecVal(self.n_events, self.ev_bits)  # unreachable: classify is complete
-        for ev, t in reversed(m.spec.classify):
-            out = z3.If(self.compile(base, env, t.node, E.BOOL),
-                        z3.BitVecVal(m.event_index[ev], self.ev_bits), out)
-        return out
-
     # ---------------------------------------------------------- the composed step
 
     def step(self, s: State, c: Choice, canonical: bool = True) -> Step:
@@ -290,14 +105,14 @@ class Encoding:
         inc = mux(side, s.inc)
         st = pre["state"]
         at_initial = st == lay.initial
-        chan_in = _mux_chan(side, [s.chan[1], s.chan[0]])
-        chan_out = _mux_chan(side, s.chan)
+        chan_in = C.mux_chan(side, [s.chan[1], s.chan[0]])
+        chan_out = C.mux_chan(side, s.chan)
         seg = {k: mux(c.slot, [sl[k] for sl in chan_in.slots]) for k in SEG_KEYS}
-        ev = ite(is_[RCV], self.classify(seg), c.ev) if is_[RCV] is not False else c.ev
+        ev = ite(is_[RCV], self.rx.classify(seg), c.ev) if is_[RCV] is not False else c.ev
         msl = ite(is_[CALL], False, mux(side, [self.msl_expired(s, 0), self.msl_expired(s, 1)]))
-        r = self.react(pre, ev, seg, msl, c.isn)
+        r = self.rx.react(pre, ev, seg, msl, c.isn)
 
-        changed = or_(r.state != st, *[_neq(r.fields[k], pre[k]) for k in r.fields])
+        changed = or_(r.state != st, *[r.fields[k] != pre[k] for k in r.fields])
         leaving = and_(at_initial, r.state != lay.initial)
         inc_ok = or_(not_(leaving), z3.ULT(inc, sys_.max_inc))
         inc_new = ite(leaving, inc + 1, inc)
@@ -313,7 +128,7 @@ class Encoding:
         for ci, ch in enumerate(s.chan):
             sender, receiver = ci, 1 - ci
             removing = or_(and_(is_[RCV], on[receiver]), and_(is_[LOSS], on[sender]))
-            ch1 = _select(removing, _remove(ch, c.slot, lay), ch)
+            ch1 = C.select(removing, C.remove(ch, c.slot, lay), ch)
             if not sys_.old_segments:
                 purging = and_(ep, leaving)
                 # A's incarnation is the sender tag on A->B and the receiver tag on B->A
@@ -321,16 +136,16 @@ class Encoding:
 
                 def keep(sl, a_tag=a_tag, b_tag=b_tag):
                     return ite(on[0], z3.UGE(sl[a_tag], inc_new), z3.UGE(sl[b_tag], inc_new))
-                ch1 = _select(purging, _compact(ch1, keep, lay), ch1)
+                ch1 = C.select(purging, C.compact(ch1, keep, lay), ch1)
             has_room = z3.ULT(ch1.length, lay.cap)
             room.append(has_room)
             sending = and_(ep, on[sender], r.send, has_room)
-            add = _append(ch1, sent) if sys_.fifo else _insert_sorted(ch1, sent)
-            ch2 = _select(sending, add, ch1)
+            add = C.append(ch1, sent) if sys_.fifo else C.insert_sorted(ch1, sent)
+            ch2 = C.select(sending, add, ch1)
             # a copy goes right behind the original: FIFO order, and a sorted bag stays sorted
             dup_slot = {k: mux(c.slot, [sl[k] for sl in ch.slots]) for k in SEG_KEYS}
-            dup = _insert_after(ch, c.slot, dup_slot)
-            chans.append(_select(and_(is_[DUP], on[sender]), dup, ch2))
+            dup = C.insert_after(ch, c.slot, dup_slot)
+            chans.append(C.select(and_(is_[DUP], on[sender]), dup, ch2))
         overflow = and_(r.send, not_(mux(side, room)))
 
         # enabledness
@@ -422,10 +237,11 @@ class Encoding:
         for i, step in enumerate(script):
             ok = and_(_is(pc, i), _is(ev, step.event))
             if step.when_node is not None and ok is not False:
-                base = self._scope(("script", x), lambda: script_scope(m))
-                env = self.local_values(s.local[x]["state"], self.expr_fields(s.local[x]))
+                rx = self.rx
+                base = rx.scope(("script", x), lambda: script_scope(m))
+                env = rx.local_values(s.local[x]["state"], rx.expr_fields(s.local[x]))
                 env["peer.state"] = s.local[1 - x]["state"]
-                ok = and_(ok, self.compile(base, env, step.when_node, E.BOOL))
+                ok = and_(ok, rx.compile(base, env, step.when_node, E.BOOL))
             opts.append(ok)
         return or_(*opts)
 
@@ -512,91 +328,8 @@ def _is(x, v):
     return x == v
 
 
-def _neq(a, b):
-    return a != b
-
-
 def _bv(v, like):
     return z3.BitVecVal(v, like.size())
-
-
-def _mux_chan(sel, chans) -> Chan:
-    return Chan(mux(sel, [c.length for c in chans]),
-                [{k: mux(sel, [c.slots[i][k] for c in chans]) for k in SEG_KEYS}
-                 for i in range(len(chans[0].slots))])
-
-
-def _select(cond, a: Chan, b: Chan) -> Chan:
-    if cond is True:
-        return a
-    if cond is False:
-        return b
-    return Chan(z3.If(cond, a.length, b.length),
-                [{k: z3.If(cond, x[k], y[k]) for k in SEG_KEYS} for x, y in zip(a.slots, b.slots)])
-
-
-def _remove(ch: Chan, j, lay) -> Chan:
-    """Drop slot j and shift the rest down (keeps FIFO order; a bag does not mind)."""
-    zero = lay.zero_seg()
-    old = ch.slots + [zero]
-    slots = [{k: ite(_lt(i, j), old[i][k], old[i + 1][k]) for k in SEG_KEYS}
-             for i in range(len(ch.slots))]
-    return Chan(ch.length - 1, slots)
-
-
-def _lt(i: int, j):
-    if isinstance(j, int):
-        return i < j
-    return z3.ULT(i, j) if i < (1 << j.size()) else False
-
-
-def _insert_sorted(ch: Chan, seg: dict) -> Chan:
-    """Insert into a sorted bag (``tuple(sorted(ch + (x,)))``)."""
-    kx = slot_key(seg)
-    below = [z3.And(z3.ULT(i, ch.length), z3.ULE(slot_key(sl), kx)) for i, sl in enumerate(ch.slots)]
-    slots = []
-    for i, sl in enumerate(ch.slots):
-        here = True if i == 0 else below[i - 1]
-        prev = ch.slots[i - 1] if i > 0 else sl
-        slots.append({k: ite(below[i], sl[k], ite(here, seg[k], prev[k])) for k in SEG_KEYS})
-    return Chan(ch.length + 1, slots)
-
-
-def _append(ch: Chan, seg: dict) -> Chan:
-    slots = [{k: ite(ch.length == i, seg[k], sl[k]) for k in SEG_KEYS} for i, sl in enumerate(ch.slots)]
-    return Chan(ch.length + 1, slots)
-
-
-def _insert_after(ch: Chan, j, seg: dict) -> Chan:
-    old = ch.slots
-    slots = []
-    for i in range(len(old)):
-        prev = old[i - 1] if i > 0 else old[0]
-        slots.append({k: ite(_lt(i, j + 1) if isinstance(j, int) else z3.ULE(i, j),
-                             old[i][k],
-                             ite(_is(j, i - 1) if i > 0 else False, seg[k], prev[k]))
-                      for k in SEG_KEYS})
-    return Chan(ch.length + 1, slots)
-
-
-def _compact(ch: Chan, keep, lay) -> Chan:
-    """Keep the slots satisfying ``keep``, in order, packed to the front."""
-    w = lay.len_bits
-    kept = [z3.And(z3.ULT(i, ch.length), keep(sl)) for i, sl in enumerate(ch.slots)]
-    pos = []
-    count = z3.BitVecVal(0, w)
-    for kp in kept:
-        pos.append(count)
-        count = count + z3.If(kp, z3.BitVecVal(1, w), z3.BitVecVal(0, w))
-    zero = lay.zero_seg()
-    slots = []
-    for out_i in range(len(ch.slots)):
-        acc = zero
-        for i in range(len(ch.slots) - 1, -1, -1):
-            hit = z3.And(kept[i], pos[i] == out_i)
-            acc = {k: z3.If(hit, ch.slots[i][k], acc[k]) for k in SEG_KEYS}
-        slots.append(acc)
-    return Chan(count, slots)
 
 
 def _mentions(term, var) -> bool:
