@@ -33,7 +33,8 @@ COUNTEREXAMPLES = [("crash", None, "no_half_open_deadlock"), ("crash", None, "no
                    ("time-wait", None, "time_wait_safety")]
 # (check, overrides) whose strengthened properties are proved
 PROOFS = [("handshake", {}), ("handshake", {"seq_space": 256}),
-          ("handshake", {"seq_space": 256, "capacity": 4})]
+          ("handshake", {"seq_space": 256, "capacity": 4}), ("close", {}),
+          ("close", {"seq_space": 256, "capacity": 4, "loss": "unbounded"})]
 
 
 def median(xs):
@@ -77,7 +78,7 @@ def proofs(runs: int, spacer: float | None) -> None:
     for name, over in PROOFS:
         model = build(load_check(name, overrides=over))
         params = " ".join(f"{k}={v}" for k, v in over.items()) or "defaults"
-        if over.get("seq_space", 8) <= 8 and over.get("capacity", 3) <= 3:
+        if not over:
             eres = explicit.check(model)
             states, es = f"{eres.states:,}", f"{eres.seconds:.2f}"
         else:
