@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from operator import itemgetter
 from pathlib import Path
 
@@ -10,14 +11,14 @@ from . import expr as E
 from . import params as P
 from .engines.live import resolve_fairness
 from .errors import InputError, did_you_mean
-from .props import PropertyDef, Property, compile_property, system_scope
+from .props import Property, PropertyDef, compile_property, system_scope
 from .spec import EndpointSpec, Src, load_variant, parse_text, resolve_named, specs_dir
 from .system import ScriptStep, System
 from .tomlfile import TomlFile, check_keys, load_toml
 
 CHECK_KEYS = {"description", "variant", "params", "scripts", "define", "properties", "property",
-              "fairness"}
-PROPERTY_KEYS = {"name", "formula", "doc", "fairness"}
+              "fairness", "strengthen"}
+PROPERTY_KEYS = {"name", "formula", "doc", "fairness", "strengthen"}
 
 
 def checks_dir() -> Path:
@@ -85,7 +86,11 @@ def _property_def(raw: dict, tf: TomlFile, i: int) -> PropertyDef:
     fair = raw.get("fairness", {})
     if not isinstance(fair, dict):
         raise src.error("'fairness' must be a table", "fairness", 'fairness = { deliver_ab = "none" }')
-    return PropertyDef(name, raw["formula"], str(raw.get("doc", "")), src, fair)
+    strengthen = raw.get("strengthen")
+    if strengthen is not None and not isinstance(strengthen, str):
+        raise src.error("'strengthen' must be a formula string", "strengthen",
+                        'strengthen = "a.state == \'ESTABLISHED\' implies ..."')
+    return PropertyDef(name, raw["formula"], str(raw.get("doc", "")), src, fair, strengthen)
 
 
 def load_check(name_or_path: str, *, overrides: dict | None = None,
@@ -147,8 +152,35 @@ def load_check(name_or_path: str, *, overrides: dict | None = None,
                                 where=f"{tf.key_line('[fairness]') or ''}: [fairness]".lstrip(": "))
     for pd in defs:
         resolve_fairness(pd.fairness, file=pd.src.file, where=pd.src.where("fairness"))
+    defs = _strengthenings(d.get("strengthen", {}), defs, tf)
     return Check(path.stem, tf.path, str(d.get("description", "")), spec, params,
                  scripts, defines, defs, fairness, dict(overrides or {}))
+
+
+def script_scope(m) -> E.Scope:
+    """Names a script condition reads: the endpoint's own state and TCB, and ``peer.state``."""
+    scope = m.scope(what="script condition")
+    # the peer's state lets a script order setup steps (connect once the server listens)
+    scope.slot("peer.state", m.state_enum, itemgetter(1 + len(m.fields)))
+    return scope
+
+
+def _strengthenings(table, defs: list, tf: TomlFile) -> list:
+    """``[strengthen]``: name = formula, an inductive strengthening for a listed property (used
+    by the z3 engine's k-induction; it must itself hold on every reachable state)."""
+    if not isinstance(table, dict):
+        raise InputError("[strengthen] must be a table of property = formula", file=tf.path)
+    by_name = {p.name: p for p in defs}
+    for name, text in table.items():
+        where = f"{tf.key_line(name) or ''}: [strengthen] {name}"
+        if name not in by_name:
+            raise InputError(f"[strengthen] names '{name}', which this check does not list",
+                             file=tf.path, where=where, fix=did_you_mean(name, by_name))
+        if not isinstance(text, str):
+            raise InputError("a strengthening must be a formula string", file=tf.path, where=where)
+        by_name[name] = dc_replace(by_name[name], strengthen=text,
+                                   strengthen_src=Src(tf.path, tf.key_line(name), "[strengthen]"))
+    return [by_name[p.name] for p in defs]
 
 
 def compile_scripts(check: Check, machines) -> tuple:
@@ -177,20 +209,18 @@ def compile_scripts(check: Check, machines) -> tuple:
             if call not in m.spec.events.get("user", ()):
                 raise ssrc.error(f"unknown user call '{call}'", "call",
                                  did_you_mean(str(call), m.spec.events.get("user", ())))
-            when = None
+            when = node = None
             if "when" in st:
                 t = parse_text(st["when"], ssrc, "when")
+                node = t.node
                 if any(n.startswith("seg.") or n == "msl_expired" for n in E.names_used(t.node)):
                     raise ssrc.error("a script condition reads the endpoint's own state, TCB "
                                      "fields and peer.state only", "when")
-                scope = m.scope(what="script condition")
-                # the peer's state lets a script order setup steps (connect once the server listens)
-                scope.slot("peer.state", m.state_enum, itemgetter(1 + len(m.fields)))
                 try:
-                    when = E.Compiler(scope).compile(t.node, E.BOOL).fn
+                    when = E.Compiler(script_scope(m)).compile(t.node, E.BOOL).fn
                 except E.ExprError as err:
                     raise t.fail(err) from None
-            steps.append(ScriptStep(m.event_index[call], call, when, st.get("when")))
+            steps.append(ScriptStep(m.event_index[call], call, when, st.get("when"), node))
         out.append(steps)
     return tuple(out)
 

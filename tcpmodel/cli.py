@@ -1,7 +1,8 @@
 """Command line: ``tcpmodel check``, ``list``, ``diagram``, ``trace``, ``report``, ``diagrams``.
 
 Exit codes: 0 every property holds, 1 a property is violated, 2 bad input,
-3 unknown (a limit was hit or the run was interrupted).
+3 unknown (a limit was hit or the run was interrupted), 4 the engines disagree
+(``--engine both``: a bug in one of them, never a verdict).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import sys
 from . import __version__
 from .errors import InputError
 
-EXIT_OK, EXIT_VIOLATED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+EXIT_OK, EXIT_VIOLATED, EXIT_INPUT, EXIT_UNKNOWN, EXIT_DISAGREE = 0, 1, 2, 3, 4
+ENGINES = ("explicit", "z3", "both")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,6 +59,22 @@ def _parser() -> argparse.ArgumentParser:
                    help="write each counterexample (and witness, with --witnesses) to DIR as a "
                         "sequence chart (.svg), Mermaid (.mmd), JSON and text")
     c.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
+    c.add_argument("--engine", choices=ENGINES, default="explicit",
+                   help="explicit: BFS (the reference); z3: BMC plus k-induction/Spacer proofs; "
+                        "both: run both and compare them (exit 4 on a disagreement)")
+    c.add_argument("--depth", type=int, metavar="K",
+                   help="BMC bound (default 20 for z3; 10 for both, which also confirms the "
+                        "length of every trace the explicit engine found)")
+    c.add_argument("--bmc-budget", type=float, metavar="SECONDS",
+                   help="z3: stop depth-by-depth BMC after this long (default 120; the bound so "
+                        "far is reported as 'holds up to depth d')")
+    c.add_argument("--spacer", action="store_true",
+                   help="z3: also try Spacer (CHC) when k-induction does not prove a property")
+    c.add_argument("--proof-timeout", type=float, default=120.0, metavar="SECONDS",
+                   help="z3: time for the proof attempts of one property (default 120)")
+    c.add_argument("--samples", type=int, default=2, metavar="N",
+                   help="both: confirm N random BFS states per depth reachable in exactly that "
+                        "many Z3 steps (default 2; 0 to skip)")
 
     d = sub.add_parser("diagram", help="draw the endpoint state diagram, a variant diff, or the "
                                        "state pairs of a check",
@@ -187,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as e:
         print(f"tcpmodel: error: {e}", file=sys.stderr)
         return EXIT_INPUT
+    except Exception as e:
+        if type(e).__name__ != "EncodingError":  # z3 is imported only when the engine runs
+            raise
+        print(f"tcpmodel: internal error: the Z3 encoding disagrees with the explicit engine: {e}",
+              file=sys.stderr)
+        return EXIT_DISAGREE
     except BrokenPipeError:  # e.g. piped into head
         return EXIT_OK
 
@@ -206,35 +230,60 @@ def cmd_check(args) -> int:
         raise InputError("--workers must be at least 1", where="command line")
     if args.jobs < 1:
         raise InputError("--jobs must be at least 1", where="command line")
+    if args.depth is not None and args.depth < 0:
+        raise InputError("--depth must be 0 or more", where="command line")
+    if args.engine != "explicit" and args.graph:
+        raise InputError("--graph needs the explicit engine", where="command line",
+                         fix="drop --graph or use --engine explicit")
     # load and build everything first: bad input fails before any search runs
     models = [build(load_check(n, overrides=overrides, variant=args.variant), args.property or None)
               for n in names]
-    if args.jobs > 1 and len(models) > 1:
+    if args.jobs > 1 and len(models) > 1 and args.engine == "explicit":
         return _check_in_parallel(args, names, overrides)
     results = []
-    interrupted = False
+    interrupted = disagreed = False
     for model in models:
         progress = None
         if not args.quiet:
             progress = explicit.Progress(model.check.name, sys.stderr)
-        res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
-                             progress=progress, workers=args.workers)
-        results.append((model, res))
-        if args.graph:
-            _export_graph(model, res, args.graph, args.graph_limit, len(models))
-        if args.out:
-            _write_traces(model, res, args.out, args.witnesses)
+        res = zres = None
+        if args.engine in ("explicit", "both"):
+            res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
+                                 progress=progress, workers=args.workers)
+            if args.graph:
+                _export_graph(model, res, args.graph, args.graph_limit, len(models))
+            if args.out:
+                _write_traces(model, res, args.out, args.witnesses)
+        if args.engine in ("z3", "both") and not (res and res.stop_reason == "interrupted"):
+            zres = _run_z3(model, res, args)
+        shown = res or zres
+        if zres is not None and res is not None:
+            zres.cross_check = _cross_check(model, res, zres, args)
+            disagreed = disagreed or bool(zres.cross_check["disagreements"])
+        results.append((model, shown, zres if res is not None else None))
         if not args.json:
-            print(render_check(model, res, witnesses=args.witnesses, diffs=not args.no_diffs,
-                               coverage=args.coverage))
+            for r in (res, zres):
+                if r is not None:
+                    print(render_check(model, r, witnesses=args.witnesses,
+                                       diffs=not args.no_diffs, coverage=args.coverage))
+            if res is not None and zres is not None:
+                print(render_cross_check(zres.cross_check))
             sys.stdout.flush()
-        if res.stop_reason == "interrupted":
+        if any(r is not None and r.stop_reason == "interrupted" for r in (res, zres)):
             interrupted = True
             break
-    code = _exit_code(results, interrupted)
+    codes = [r.exit_code() for _, r, _ in results]
+    code = (EXIT_DISAGREE if disagreed else EXIT_VIOLATED if EXIT_VIOLATED in codes
+            else EXIT_UNKNOWN if EXIT_UNKNOWN in codes or interrupted else EXIT_OK)
     if args.json:
-        doc = {"tcpmodel": __version__, "exit_code": code,
-               "checks": [r.to_json() for _, r in results]}
+        checks = []
+        for _, r, z in results:
+            d = r.to_json()
+            if z is not None:
+                d["z3"] = z.to_json()
+                d["cross_check"] = z.cross_check
+            checks.append(d)
+        doc = {"tcpmodel": __version__, "exit_code": code, "checks": checks}
         print(json.dumps(doc, indent=2))
     elif len(results) > 1:
         print(_overall(results, code))
@@ -311,9 +360,47 @@ def _write_traces(model, res, out_dir, witnesses) -> None:
         print(f"  chart written to {paths[0]} (and .mmd, .json, .txt)", file=sys.stderr)
 
 
+def _run_z3(model, eres, args):
+    """The z3 engine.  With --engine both it confirms the length of every trace the explicit
+    engine found (two queries each) and BMC goes to --depth (default BOTH_DEPTH) for the rest."""
+    from .engines import crosscheck, symbolic
+
+    depth = args.depth
+    if depth is None:
+        depth = symbolic.DEFAULT_DEPTH if eres is None else symbolic.BOTH_DEPTH
+    progress = None
+    if not args.quiet:
+        def progress(d, secs, name=model.check.name):
+            if secs >= 1.0:
+                print(f"  [{name}] z3: BMC depth {d} in {secs:.1f} s", file=sys.stderr, flush=True)
+    return symbolic.check(model, depth=depth, timeout=args.timeout, spacer=args.spacer,
+                          proof_timeout=args.proof_timeout, progress=progress,
+                          keep_going=eres is not None,
+                          bmc_budget=(args.bmc_budget if args.bmc_budget is not None
+                                      else symbolic.DEFAULT_BMC_BUDGET),
+                          lengths=crosscheck.trace_lengths(eres) if eres is not None else None)
+
+
+def _cross_check(model, eres, zres, args) -> dict:
+    from .engines import crosscheck
+
+    return crosscheck.cross_check(model, eres, zres, samples=args.samples)
+
+
+def render_cross_check(cc: dict) -> str:
+    head = (f"   cross-check: the engines agree on every decided verdict and trace length; "
+            f"{cc['depth_samples']} sampled BFS states are reached by Z3 in exactly their BFS depth "
+            f"and {cc['successor_samples']} have the same successors")
+    if cc["agree"]:
+        return head + "\n"
+    lines = ["   CROSS-CHECK FAILED: the engines disagree (a bug in one of them):"]
+    lines += [f"     - {d}" for d in cc["disagreements"]]
+    return "\n".join(lines) + "\n"
+
+
 def _overall(results, code) -> str:
     counts = {}
-    for _, r in results:
+    for _, r, _ in results:
         for p in r.properties:
             counts[p.verdict] = counts.get(p.verdict, 0) + 1
     parts = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))

@@ -11,6 +11,7 @@ input of the Z3 encoder, so the language stays deliberately small:
     logic        not  and  or  implies
     conditional  if C then X else Y
     calls        seq_in(x, lo, hi)  seq_lt(a, b)  seq_le(a, b)  min(a, b)  max(a, b)
+    channels     all(ab, P)  any(ab, P)  count(ab, P)   (properties only: P reads seg.*)
 
 Types: bool, int, seq (a sequence number: ``seq +/- int`` wraps modulo the
 space, ``seq - seq`` is the forward distance, ordering needs ``seq_lt``/``seq_in``),
@@ -340,6 +341,7 @@ def parse(text: str) -> Node:
 BOOL = "bool"
 INT = "int"
 SEQ = "seq"
+CHAN = "channel"   # a channel (properties' ab, ba): only the first argument of all/any/count
 
 
 @dataclass(frozen=True)
@@ -378,12 +380,15 @@ class Scope:
     ``names`` maps dotted paths to bindings; ``macros`` maps names to parsed
     expressions expanded in place (defined in specs as ``[define]``).
     ``dynamic`` resolves names not in ``names`` (may return None).
+    ``element(channel name)`` is the scope of a quantifier's body (``all(ab, P)``): the same
+    names plus ``seg.*`` of one segment in the channel; None where quantifiers are not allowed.
     """
     seq_space: int
     names: dict = field(default_factory=dict)
     macros: dict = field(default_factory=dict)
     dynamic: Callable | None = None
     what: str = "expression"
+    element: Callable | None = None
 
     def const(self, name: str, typ, value) -> None:
         self.names[name] = Binding(typ, const=value, is_const=True)
@@ -405,7 +410,10 @@ class Scope:
 
 @dataclass
 class Compiled:
-    """A type-checked expression: ``fn(env)`` evaluates it; constants are folded."""
+    """A type-checked expression: ``fn(env)`` evaluates it; constants are folded.
+
+    With another backend (the Z3 encoder) ``fn`` is that backend's term instead of a closure.
+    """
     type: Any
     fn: Callable
     is_const: bool = False
@@ -416,13 +424,134 @@ def _const(t, v) -> Compiled:
     return Compiled(t, lambda env, v=v: v, True, v)
 
 
+def _floordiv(x, y):
+    return x // y if y else 0
+
+
+def _mod(x, y):
+    return x % y if y else 0
+
+
+def value_op(op: str, n: int, extra=None) -> Callable:
+    """The Python meaning of operation ``op`` (``n`` = sequence space): used to fold constants and
+    by the closure backend; another backend must give each name the same meaning."""
+    if op == "in":
+        return lambda x: x in extra
+    fn = _VALUE_OPS.get(op)
+    if fn is not None:
+        return fn
+    return _SEQ_OPS[op](n)
+
+
+_VALUE_OPS = {
+    "not": lambda x: not x,
+    "neg": lambda x: -x,
+    "and": lambda x, y: x and y,
+    "or": lambda x, y: x or y,
+    "implies": lambda x, y: (not x) or y,
+    "==": lambda x, y: x == y,
+    "!=": lambda x, y: x != y,
+    "<": lambda x, y: x < y,
+    "<=": lambda x, y: x <= y,
+    ">": lambda x, y: x > y,
+    ">=": lambda x, y: x >= y,
+    "+": lambda x, y: x + y,
+    "-": lambda x, y: x - y,
+    "*": lambda x, y: x * y,
+    "/": _floordiv,
+    "%": _mod,
+    "min": min,
+    "max": max,
+}
+
+
+def _seq_in(n):
+    # x lies in the half-open modular interval [lo, hi)
+    return lambda x, lo, hi: (x - lo) % n < (hi - lo) % n
+
+
+def _seq_lt(n):
+    # RFC 1982 serial-number order: a < b when b is less than half the space ahead
+    return lambda a, b: 0 < (b - a) % n < n / 2
+
+
+def _seq_le(n):
+    return lambda a, b: a == b or 0 < (b - a) % n < n / 2
+
+
+# operations whose meaning depends on the sequence space; "seq+"/"seq-" take one seq operand
+# ("seq-" of two seqs is the forward distance, an int)
+_SEQ_OPS = {
+    "to_seq": lambda n: lambda x: x % n,
+    "seq+": lambda n: lambda x, y: (x + y) % n,
+    "seq-": lambda n: lambda x, y: (x - y) % n,
+    "seq_in": _seq_in,
+    "seq_lt": _seq_lt,
+    "seq_le": _seq_le,
+}
+
+
 class Compiler:
-    """Type-checks an AST against a scope and turns it into closures."""
+    """Type-checks an AST against a scope and turns it into closures.
+
+    Type rules and constant folding live here; the leaves are built by ``_lift`` (an operation
+    on non-constant operands) and ``_ite`` (a conditional), which a subclass can replace to
+    compile the same AST to another representation (see ``engines/z3enc.py``).
+    """
 
     def __init__(self, scope: Scope):
         self.scope = scope
         self.n = scope.seq_space
         self._expanding: list[str] = []
+
+    # ------------------------------------------------------------ backend: closures
+
+    def _lift(self, t, op: str, args: list, extra=None) -> Compiled:
+        """``op`` applied to ``args`` (at least one not constant), as a closure."""
+        if op in ("and", "or", "implies"):
+            fa, fb = args[0].fn, args[1].fn  # short-circuit, as Python evaluates them
+            if op == "and":
+                return Compiled(t, lambda env: fa(env) and fb(env))
+            if op == "or":
+                return Compiled(t, lambda env: fa(env) or fb(env))
+            return Compiled(t, lambda env: (not fa(env)) or fb(env))
+        fn = value_op(op, self.n, extra)
+        if len(args) == 1:
+            f = args[0].fn
+            return Compiled(t, lambda env: fn(f(env)))
+        if len(args) == 2:
+            a, b = args
+            fa, fb = a.fn, b.fn
+            if b.is_const:
+                bv = b.value
+                return Compiled(t, lambda env: fn(fa(env), bv))
+            if a.is_const:
+                av = a.value
+                return Compiled(t, lambda env: fn(av, fb(env)))
+            return Compiled(t, lambda env: fn(fa(env), fb(env)))
+        f0, f1, f2 = (a.fn for a in args)
+        return Compiled(t, lambda env: fn(f0(env), f1(env), f2(env)))
+
+    def _ite(self, t, test: Compiled, x: Compiled, y: Compiled) -> Compiled:
+        tf, xf, yf = test.fn, x.fn, y.fn
+        return Compiled(t, lambda env: xf(env) if tf(env) else yf(env))
+
+    def _quant(self, func: str, chan: Binding, inner: Scope, body: Node) -> Compiled:
+        """all/any/count over a channel: the body sees (env, segment) through ``inner``."""
+        f = Compiler(inner).compile(body, BOOL).fn
+        items = chan.getter  # env -> the channel's segments, each a tuple for ``inner``
+        if func == "all":
+            return Compiled(BOOL, lambda env: all(f((env, x)) for x in items(env)))
+        if func == "any":
+            return Compiled(BOOL, lambda env: any(f((env, x)) for x in items(env)))
+        return Compiled(INT, lambda env: sum(1 for x in items(env) if f((env, x))))
+
+    # ------------------------------------------------------------ type rules and folding
+
+    def _op(self, t, op: str, args: list, extra=None) -> Compiled:
+        if all(a.is_const for a in args):
+            return _const(t, value_op(op, self.n, extra)(*[a.value for a in args]))
+        return self._lift(t, op, args, extra)
 
     def compile(self, node: Node, want=None) -> Compiled:
         if isinstance(node, Cond) and want is not None:
@@ -431,8 +560,7 @@ class Compiler:
             y = self.compile(node.other, want)
             if t.is_const:
                 return x if t.value else y
-            tf, xf, yf = t.fn, x.fn, y.fn
-            return Compiled(want, lambda env: xf(env) if tf(env) else yf(env))
+            return self._ite(want, t, x, y)
         c = self._c(node)
         if want is not None:
             c = self.coerce(c, want, node)
@@ -443,11 +571,7 @@ class Compiler:
         if c.type == want:
             return c
         if want == SEQ and c.type == INT:
-            n = self.n
-            if c.is_const:
-                return _const(SEQ, c.value % n)
-            f = c.fn
-            return Compiled(SEQ, lambda env: f(env) % n)
+            return self._op(SEQ, "to_seq", [c])
         if isinstance(want, Enum) and c.type == "str":
             return _const(want, want.index(c.value, node.pos))
         raise ExprError(f"expected {type_name(want)} but this is {type_name(c.type)}", node.pos)
@@ -466,17 +590,10 @@ class Compiler:
         if isinstance(node, Unary):
             a = self._c(node.arg)
             if node.op == "not":
-                a = self.coerce(a, BOOL, node.arg)
-                if a.is_const:
-                    return _const(BOOL, not a.value)
-                f = a.fn
-                return Compiled(BOOL, lambda env: not f(env))
+                return self._op(BOOL, "not", [self.coerce(a, BOOL, node.arg)])
             if a.type != INT:
                 raise ExprError(f"unary '-' needs an int, not {type_name(a.type)}", node.pos)
-            if a.is_const:
-                return _const(INT, -a.value)
-            f = a.fn
-            return Compiled(INT, lambda env: -f(env))
+            return self._op(INT, "neg", [a])
         if isinstance(node, Cond):
             t = self.coerce(self._c(node.test), BOOL, node.test)
             x = self._c(node.then)
@@ -484,8 +601,7 @@ class Compiler:
             x, y = self._unify(x, y, node.then, node.other)
             if t.is_const:
                 return x if t.value else y
-            tf, xf, yf = t.fn, x.fn, y.fn
-            return Compiled(x.type, lambda env: xf(env) if tf(env) else yf(env))
+            return self._ite(x.type, t, x, y)
         if isinstance(node, Binary):
             return self._binary(node)
         raise ExprError("unsupported expression", node.pos)  # pragma: no cover
@@ -505,6 +621,9 @@ class Compiler:
         b = self.scope.lookup(node)
         if isinstance(b.type, tuple):
             raise ExprError(f"'{key}' is a list; use it on the right of 'in'", node.pos)
+        if b.type == CHAN:
+            raise ExprError(f"'{key}' is a channel", node.pos,
+                            f"use it in all({key}, ...), any({key}, ...) or count({key}, ...)")
         if b.is_const:
             return _const(b.type, b.const)
         return Compiled(b.type, b.getter)
@@ -533,26 +652,21 @@ class Compiler:
                 if op == "or":
                     return _const(BOOL, True) if a.value else b
                 return b if a.value else _const(BOOL, True)
-            fa, fb = a.fn, b.fn
             if b.is_const:
                 bv = b.value
                 if op == "and":
                     return a if bv else _const(BOOL, False)
                 if op == "or":
                     return _const(BOOL, True) if bv else a
-                return _const(BOOL, True) if bv else Compiled(BOOL, lambda env: not fa(env))
-            if op == "and":
-                return Compiled(BOOL, lambda env: fa(env) and fb(env))
-            if op == "or":
-                return Compiled(BOOL, lambda env: fa(env) or fb(env))
-            return Compiled(BOOL, lambda env: (not fa(env)) or fb(env))
+                return _const(BOOL, True) if bv else self._op(BOOL, "not", [a])
+            return self._op(BOOL, op, [a, b])
         if op == "in":
             return self._in(node)
         a = self._c(node.left)
         b = self._c(node.right)
         if op in ("==", "!="):
             a, b = self._unify(a, b, node.left, node.right)
-            return self._fold(BOOL, a, b, (lambda x, y: x == y) if op == "==" else (lambda x, y: x != y))
+            return self._op(BOOL, op, [a, b])
         if op in ("<", "<=", ">", ">="):
             if SEQ in (a.type, b.type):
                 raise ExprError(f"'{op}' on sequence numbers is ambiguous (they wrap around)",
@@ -560,11 +674,8 @@ class Compiler:
             for c, n in ((a, node.left), (b, node.right)):
                 if c.type != INT:
                     raise ExprError(f"'{op}' needs ints, not {type_name(c.type)}", n.pos)
-            import operator
-            fn = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}[op]
-            return self._fold(BOOL, a, b, fn)
+            return self._op(BOOL, op, [a, b])
         # arithmetic
-        n = self.n
         for c, nd in ((a, node.left), (b, node.right)):
             if c.type not in (INT, SEQ):
                 raise ExprError(f"'{op}' needs numbers, not {type_name(c.type)}", nd.pos)
@@ -573,37 +684,15 @@ class Compiler:
                 raise ExprError("adding two sequence numbers means nothing", node.pos,
                                 "add an int offset, e.g. snd_nxt + 1")
             if op == "+":
-                return self._fold(SEQ, a, b, lambda x, y: (x + y) % n)
+                return self._op(SEQ, "seq+", [a, b])
             if op == "-" and a.type == SEQ:
                 # seq - int wraps; seq - seq is the forward distance (an int)
-                rt = INT if b.type == SEQ else SEQ
-                return self._fold(rt, a, b, lambda x, y: (x - y) % n)
+                return self._op(INT if b.type == SEQ else SEQ, "seq-", [a, b])
             raise ExprError(f"'{op}' is not defined on sequence numbers", node.pos,
                             "only seq + int, seq - int and seq - seq are")
-        if op == "+":
-            return self._fold(INT, a, b, lambda x, y: x + y)
-        if op == "-":
-            return self._fold(INT, a, b, lambda x, y: x - y)
-        if op == "*":
-            return self._fold(INT, a, b, lambda x, y: x * y)
-        if b.is_const and b.value == 0:
+        if op in ("/", "%") and b.is_const and b.value == 0:
             raise ExprError(f"'{op}' by zero", node.right.pos)
-        if op == "/":
-            return self._fold(INT, a, b, lambda x, y: x // y if y else 0)
-        return self._fold(INT, a, b, lambda x, y: x % y if y else 0)
-
-    @staticmethod
-    def _fold(t, a: Compiled, b: Compiled, fn) -> Compiled:
-        if a.is_const and b.is_const:
-            return _const(t, fn(a.value, b.value))
-        fa, fb = a.fn, b.fn
-        if b.is_const:
-            bv = b.value
-            return Compiled(t, lambda env: fn(fa(env), bv))
-        if a.is_const:
-            av = a.value
-            return Compiled(t, lambda env: fn(av, fb(env)))
-        return Compiled(t, lambda env: fn(fa(env), fb(env)))
+        return self._op(INT, op, [a, b])
 
     def _in(self, node: Binary) -> Compiled:
         a = self._c(node.left)
@@ -621,10 +710,7 @@ class Compiler:
                 elem = b.type[1]
                 a = self.coerce(a, elem, node.left)
                 values = frozenset(elem.index(v, right.pos) for v in b.const)
-                if a.is_const:
-                    return _const(BOOL, a.value in values)
-                f = a.fn
-                return Compiled(BOOL, lambda env: f(env) in values)
+                return self._op(BOOL, "in", [a], values)
         if not isinstance(right, ListLit):
             raise ExprError("'in' needs a list on its right, e.g. ['CLOSED', 'LISTEN']",
                             right.pos)
@@ -636,52 +722,44 @@ class Compiler:
             if not c.is_const:
                 raise ExprError("list items must be constants", it.pos)
             items.append(c.value)
-        values = frozenset(items)
-        if a.is_const:
-            return _const(BOOL, a.value in values)
-        f = a.fn
-        return Compiled(BOOL, lambda env: f(env) in values)
+        return self._op(BOOL, "in", [a], frozenset(items))
 
     def _call(self, node: Call) -> Compiled:
+        if node.func in QUANTIFIERS:
+            return self._quantifier(node)
         spec = _FUNCS.get(node.func)
         if spec is None:
-            raise ExprError(f"unknown function '{node.func}'", node.pos, did_you_mean(node.func, _FUNCS))
-        argtypes, rtype, make = spec
+            raise ExprError(f"unknown function '{node.func}'", node.pos,
+                            did_you_mean(node.func, list(_FUNCS) + list(QUANTIFIERS)))
+        argtypes, rtype = spec
         if len(node.args) != len(argtypes):
             raise ExprError(f"{node.func}() takes {len(argtypes)} arguments, got {len(node.args)}",
                             node.pos)
         args = [self.compile(a, t) for a, t in zip(node.args, argtypes)]
-        impl = make(self.n)
-        if all(a.is_const for a in args):
-            return _const(rtype, impl(*[a.value for a in args]))
-        fns = [a.fn for a in args]
-        if len(fns) == 2:
-            f0, f1 = fns
-            return Compiled(rtype, lambda env: impl(f0(env), f1(env)))
-        f0, f1, f2 = fns
-        return Compiled(rtype, lambda env: impl(f0(env), f1(env), f2(env)))
+        return self._op(rtype, node.func, args)
 
 
-def _seq_in(n):
-    # x lies in the half-open modular interval [lo, hi)
-    return lambda x, lo, hi: (x - lo) % n < (hi - lo) % n
+    def _quantifier(self, node: Call) -> Compiled:
+        usage = f"{node.func}(ab, condition on seg.*)"
+        if len(node.args) != 2 or not isinstance(node.args[0], Name):
+            raise ExprError(f"{node.func}() takes a channel and a condition", node.pos, usage)
+        chan = node.args[0]
+        b = self.scope.lookup(chan)
+        if b.type != CHAN:
+            raise ExprError(f"'{chan.dotted}' is not a channel", chan.pos, "use ab or ba")
+        if self.scope.element is None:
+            raise ExprError(f"{node.func}() is not available here (they do not nest)", node.pos)
+        return self._quant(node.func, b, self.scope.element(chan.dotted), node.args[1])
 
 
-def _seq_lt(n):
-    # RFC 1982 serial-number order: a < b when b is less than half the space ahead
-    return lambda a, b: 0 < (b - a) % n < n / 2
-
-
-def _seq_le(n):
-    return lambda a, b: a == b or 0 < (b - a) % n < n / 2
-
+QUANTIFIERS = ("all", "any", "count")
 
 _FUNCS = {
-    "seq_in": ((SEQ, SEQ, SEQ), BOOL, _seq_in),
-    "seq_lt": ((SEQ, SEQ), BOOL, _seq_lt),
-    "seq_le": ((SEQ, SEQ), BOOL, _seq_le),
-    "min": ((INT, INT), INT, lambda n: min),
-    "max": ((INT, INT), INT, lambda n: max),
+    "seq_in": ((SEQ, SEQ, SEQ), BOOL),
+    "seq_lt": ((SEQ, SEQ), BOOL),
+    "seq_le": ((SEQ, SEQ), BOOL),
+    "min": ((INT, INT), INT),
+    "max": ((INT, INT), INT),
 }
 FUNCTIONS = tuple(_FUNCS)
 

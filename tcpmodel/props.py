@@ -11,7 +11,9 @@ A formula is one of::
 P reads ``a.*``/``b.*`` (state, TCB fields, ``inc``, ``pc``, ``done``), ``ab.size``,
 ``ba.size``, ``terminal`` (no action is enabled) and, on steps, ``prev.a.*``,
 ``actor.*``, ``prev.actor.*``, ``peer.*``, ``step.event``, ``step.actor``,
-``step.signal``, ``step.rule``, ``step.stale``, ``step.kind``.
+``step.signal``, ``step.rule``, ``step.stale``, ``step.kind``; and the channels through
+``all(ab, P)``, ``any(ab, P)``, ``count(ab, P)`` (likewise ``ba``) where P reads the segment's
+``seg.*`` (see ``SEG_ELEMENT``), e.g. ``all(ab, seg.SYN implies seg.seq == a.iss)``.
 """
 
 from __future__ import annotations
@@ -21,10 +23,14 @@ from operator import itemgetter
 
 from . import expr as E
 from .errors import InputError
-from .spec import Src, Text
+from .spec import Src, Text, parse_text
 from .system import INCA, PCA, SIDES, System
 
 STEP_ROOTS = ("step", "prev", "actor", "peer")
+# what a quantifier's body reads of one segment in flight (the ghost tag included)
+SEG_ELEMENT = (("seq", E.SEQ), ("ack", E.SEQ), ("SYN", E.BOOL), ("ACK", E.BOOL), ("FIN", E.BOOL),
+               ("RST", E.BOOL), ("data", E.INT), ("len", E.INT), ("sender_inc", E.INT),
+               ("receiver_inc", E.INT))
 TEMPORAL = ("always", "sometimes", "eventually")
 SAFETY_KINDS = ("always", "sometimes")
 
@@ -37,6 +43,8 @@ class PropertyDef:
     doc: str
     src: Src
     fairness: dict = None   # overrides of the check's fairness table for this property
+    strengthen: str | None = None      # an inductive strengthening (a state formula)
+    strengthen_src: Src | None = None  # where it was written, if not on the property itself
 
 
 @dataclass
@@ -99,6 +107,8 @@ class Property:
     src: Src | None = None
     reads: frozenset = frozenset()   # names the formula reads, definitions expanded
     parsed: Formula | None = None    # the formula's syntax (for exporters)
+    strengthen: Text | None = None     # the strengthening, parsed and type-checked
+    strengthen_test: object = None     # ... and compiled: the explicit engine can check it
 
 
 def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
@@ -136,6 +146,16 @@ def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
     endpoint_names("prev.peer", lambda e: (e[2], 1 - e[3].side))
     sc.slot("ab.size", E.INT, lambda e: len(e[0][9]))
     sc.slot("ba.size", E.INT, lambda e: len(e[0][10]))
+    elements: dict = {}
+
+    def element(full):
+        x = elements.get(full)
+        if x is None:
+            segr, sinc, rinc = system.split(full)
+            x = elements[full] = ma.seg.fields(segr) + (sinc, rinc)
+        return x
+    sc.slot("ab", E.CHAN, lambda e: [element(f) for f in e[0][9]])
+    sc.slot("ba", E.CHAN, lambda e: [element(f) for f in e[0][10]])
     sc.slot("terminal", E.BOOL, itemgetter(1))
     sc.slot("losses", E.INT, lambda e: e[0][6])
     sc.slot("dups", E.INT, lambda e: e[0][7])
@@ -167,7 +187,27 @@ def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
         elif isinstance(v, int):
             sc.const(f"param.{k}", E.INT, v)
     sc.macros = dict(macros)
+    sc.element = lambda key: element_scope(sc)
     return sc
+
+
+def element_scope(sc: E.Scope) -> E.Scope:
+    """The scope of a quantifier body: env is (outer env, segment tuple in SEG_ELEMENT order)."""
+    inner = E.Scope(sc.seq_space, what="channel condition")
+    for name, b in sc.names.items():
+        inner.names[name] = b if b.is_const else E.Binding(b.type, getter=_outer(b.getter))
+    for j, (name, t) in enumerate(SEG_ELEMENT):
+        inner.slot(f"seg.{name}", t, _element_field(j))
+    inner.macros = sc.macros
+    return inner
+
+
+def _outer(getter):
+    return lambda e: getter(e[0])
+
+
+def _element_field(j: int):
+    return lambda e: e[1][j]
 
 
 def compile_property(p: PropertyDef, scope: E.Scope) -> Property:
@@ -190,8 +230,21 @@ def compile_property(p: PropertyDef, scope: E.Scope) -> Property:
     if on_steps and "terminal" in used:
         raise p.src.error("a step property cannot read 'terminal' (it describes states)", "formula",
                           "split it into a state property and a step property")
-    return Property(p.name, f.kind, p.formula, p.doc, body.fn, goal.fn if goal else None,
+    prop = Property(p.name, f.kind, p.formula, p.doc, body.fn, goal.fn if goal else None,
                     on_steps, "terminal" in used, None, p.src, frozenset(used), f)
+    if p.strengthen is not None:
+        src = p.strengthen_src or p.src
+        key = "strengthen" if p.strengthen_src is None else p.name
+        if f.kind not in SAFETY_KINDS:
+            raise src.error(f"only always/sometimes properties take a strengthening, not {f.kind}",
+                            key)
+        t = parse_text(p.strengthen, src, key)
+        if any(n.split(".")[0] in STEP_ROOTS for n in E.names_used(t.node, macros)):
+            raise src.error("a strengthening is a state formula: it cannot read step names", key,
+                            "use a.*, b.*, ab, ba and the other state names")
+        prop.strengthen = t
+        prop.strengthen_test = comp(t).fn
+    return prop
 
 
 def macro_nodes(defines: dict) -> dict:

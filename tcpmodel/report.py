@@ -19,22 +19,47 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _z3_line(res) -> str:
+    times = res.bmc_times or []
+    if not res.bmc_properties:
+        line = "z3: no property was left to BMC (each was proved or its trace length confirmed)"
+    else:
+        line = f"z3: BMC of {res.bmc_properties} properties to depth {res.bmc_depth}"
+        if res.stop_reason:
+            line += f" of {res.bmc_bound} (stopped: {res.stop_reason})"
+        elif res.bmc_bound is not None and res.bmc_depth < res.bmc_bound:
+            line += f" (bound {res.bmc_bound}: each was decided sooner)"
+        if times:
+            line += f", deepest step {times[-1]:.2f} s"
+    return line + f", {res.seconds:.2f} s in all"
+
+
 def render_check(model, res, *, witnesses: bool = False, diffs: bool = True,
                  coverage: bool = False) -> str:
     c = model.check
     out = [f"== {c.name} ({c.variant}) -- {' '.join(c.description.split())}",
            f"   parameters: {_params_line(c.params)}"]
-    status = "complete" if res.complete else f"INCOMPLETE ({res.stop_reason})"
-    out.append(f"   {res.states:,} states, {res.transitions:,} transitions, depth {res.depth}, "
-               f"{res.seconds:.2f} s, {status}")
-    rows = [("property", "kind", "verdict", "trace", "detail")]
+    if res.engine == "z3":
+        out.append("   " + _z3_line(res))
+    else:
+        status = "complete" if res.complete else f"INCOMPLETE ({res.stop_reason})"
+        out.append(f"   {res.states:,} states, {res.transitions:,} transitions, depth {res.depth}, "
+                   f"{res.seconds:.2f} s, {status}")
+    # the explicit engine decides everything one way (BFS, timed above); z3 names each method
+    z3 = res.engine == "z3"
+    rows = [("property", "kind", "verdict", "trace") + (("method", "time") if z3 else ())
+            + ("detail",)]
     for p in res.properties:
-        rows.append((p.name, p.kind, p.verdict.upper() if p.verdict == "violated" else p.verdict,
-                     str(p.depth) if p.depth is not None else "-", p.detail))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        row = (p.name, p.kind, p.verdict.upper() if p.verdict == "violated" else p.verdict,
+               str(p.depth) if p.depth is not None else "-")
+        if z3:
+            row += (p.method, f"{p.seconds:.2f} s" if p.seconds is not None else "-")
+        rows.append(row + (p.detail,))
+    n = len(rows[0]) - 1
+    widths = [max(len(r[i]) for r in rows) for i in range(n)]
     out.append("")
     for r in rows:
-        out.append("   " + "  ".join(f"{r[i]:<{widths[i]}}" for i in range(4)) + "  " + r[4])
+        out.append("   " + "  ".join(f"{r[i]:<{widths[i]}}" for i in range(n)) + "  " + r[n])
     for w in res.warnings:
         out.append(f"   warning: {w}")
     if res.unfired_rules and res.complete:
@@ -45,6 +70,11 @@ def render_check(model, res, *, witnesses: bool = False, diffs: bool = True,
         else:
             out.append(f"   {len(res.unfired_rules)} of {total} rules never fired "
                        "(--coverage lists them)")
+    for p in res.properties:
+        if p.cti:
+            out.append("")
+            out.append(f"   {p.name}: counterexample to induction (not necessarily reachable):")
+            out += [f"     {i}. {line}" for i, line in enumerate(p.cti)]
     shown: dict = {}  # trace text -> property that printed it
     for p in res.properties:
         show = p.trace is not None and (p.verdict == "violated" or witnesses)

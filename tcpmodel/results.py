@@ -21,6 +21,7 @@ class PropertyResult:
     method: str = "explicit"  # which engine/method decided it
     detail: str = ""          # e.g. "up to depth 20", "no witness in 1,234 states"
     seconds: float | None = None
+    cti: list | None = None   # a failed induction proof: the states of its counterexample, as text
 
     def to_json(self) -> dict:
         d = {"verdict": self.verdict, "kind": self.kind, "formula": " ".join(self.formula.split()),
@@ -33,6 +34,8 @@ class PropertyResult:
             d["trace"] = self.trace.to_json()
         if self.seconds is not None:
             d["seconds"] = round(self.seconds, 3)
+        if self.cti:
+            d["counterexample_to_induction"] = self.cti
         return d
 
 
@@ -55,6 +58,11 @@ class CheckResult:
     warnings: list = field(default_factory=list)
     peak_memory_mb: float | None = None
     liveness_seconds: float | None = None
+    bmc_depth: int | None = None        # z3 engine: deepest depth BMC checked completely
+    bmc_bound: int | None = None        # z3 engine: the depth BMC was asked to reach
+    bmc_times: list | None = None       # z3 engine: seconds per BMC depth
+    bmc_properties: int = 0             # z3 engine: properties left to BMC (not proved/confirmed)
+    mismatches: list = field(default_factory=list)  # z3 said what the explicit engine refutes
 
     @property
     def verdicts(self) -> list[str]:
@@ -78,5 +86,9 @@ class CheckResult:
             "warnings": self.warnings, "liveness_seconds": (round(self.liveness_seconds, 3)
                                                             if self.liveness_seconds is not None
                                                             else None),
+            **({"mismatches": self.mismatches} if self.mismatches else {}),
             "properties": {p.name: p.to_json() for p in self.properties},
-        }
+        } | ({"bmc_depth": self.bmc_depth, "bmc_bound": self.bmc_bound,
+              "bmc_properties": self.bmc_properties,
+              "bmc_seconds_per_depth": [round(t, 3) for t in self.bmc_times or []]}
+             if self.bmc_depth is not None else {})

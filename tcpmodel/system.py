@@ -49,6 +49,7 @@ class ScriptStep:
     call: str
     when: object          # compiled predicate over the local state, or None
     when_text: str | None
+    when_node: object = None  # its AST (the Z3 encoder compiles it again)
 
 
 class System:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import time
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..system import INCA
@@ -510,7 +512,7 @@ def _edge_lists(T, n, edges):
     return out
 
 
-class LazyStates:
+class LazyStates(Sequence):
     """``Exploration.states`` of the fast engine: state tuples decoded on demand."""
 
     def __init__(self, T: Tables, visited: Visited):

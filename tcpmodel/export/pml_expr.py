@@ -207,10 +207,12 @@ class PromelaCompiler:
         spec = E._FUNCS.get(node.func)
         if spec is None:
             raise ExprError(f"unknown function '{node.func}'", node.pos)
-        argtypes, rtype, make = spec
+        argtypes, rtype = spec
         args = [self.compile(a, t) for a, t in zip(node.args, argtypes)]
         if all(a.is_const for a in args):
-            return _lit(rtype, make(self.n)(*[a.value for a in args]))
+            impl = E._SEQ_OPS[node.func](self.n) if node.func in E._SEQ_OPS else \
+                {"min": min, "max": max}[node.func]
+            return _lit(rtype, impl(*[a.value for a in args]))
         t = [a.text for a in args]
         n = self.n
         if node.func == "seq_in":

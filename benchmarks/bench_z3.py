@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""z3-engine benchmark, side by side with the explicit engine (medians over --runs runs).
+
+1. Counterexamples: for each shipped violation, the BFS time and depth, the time incremental
+   BMC needs to find it depth by depth, and the time to confirm the BFS length with two
+   queries (nothing shorter, something at exactly that length).
+2. Proofs: k-induction time for every property with a strengthening, also on parameters the
+   explicit engine cannot enumerate (seq_space 256, capacity 4); optionally Spacer.
+3. BMC scaling: seconds per depth on each shipped check (all its safety properties, as
+   ``--engine z3`` runs them when nothing is proved), up to --scaling-depth or --scaling-budget.
+
+    python3 benchmarks/bench_z3.py [--runs 3] [--spacer 60] [--scaling-depth 14] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tcpmodel.check import build, list_checks, load_check
+from tcpmodel.engines import bmc, explicit
+from tcpmodel.engines.induction import Prover
+from tcpmodel.engines.z3enc import Encoding
+
+# (check, variant, property) of every shipped counterexample
+COUNTEREXAMPLES = [("crash", None, "no_half_open_deadlock"), ("crash", None, "no_deadlock"),
+                   ("time-wait", None, "time_wait_safety")]
+# (check, overrides) whose strengthened properties are proved
+PROOFS = [("handshake", {}), ("handshake", {"seq_space": 256}),
+          ("handshake", {"seq_space": 256, "capacity": 4}), ("close", {}),
+          ("close", {"seq_space": 256, "capacity": 4, "loss": "unbounded"})]
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def timed(fn, runs):
+    out, secs = None, []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = fn()
+        secs.append(time.perf_counter() - t0)
+    return out, median(secs)
+
+
+def counterexamples(runs: int) -> None:
+    print(f"counterexamples: BFS vs BMC (seconds, median of {runs})")
+    head = (f"{'check':<12} {'property':<24} {'BFS depth':>9} {'BFS s':>7} {'BMC depth':>9} "
+            f"{'BMC s':>8} {'confirm s':>9}")
+    print(head)
+    print("-" * len(head))
+    for name, variant, prop in COUNTEREXAMPLES:
+        model = build(load_check(name, variant=variant), [prop])
+        eres, es = timed(lambda m=model: explicit.check(m), runs)
+        edepth = eres.properties[0].depth
+        run, bs = timed(lambda m=model, d=edepth: bmc.run(m, m.properties, d), runs)
+        hit = run.hits.get(prop)
+        (chit, _), cs = timed(lambda m=model, d=edepth: bmc.confirm_length(m, m.properties[0], d),
+                              runs)
+        print(f"{name:<12} {prop:<24} {edepth:>9} {es:>7.2f} {hit.depth if hit else '-':>9} "
+              f"{bs:>8.2f} {cs if chit else float('nan'):>9.2f}")
+    print()
+
+
+def proofs(runs: int, spacer: float | None) -> None:
+    print(f"proofs: k-induction with the check's strengthening (seconds, median of {runs})")
+    head = (f"{'check':<12} {'parameters':<28} {'property':<24} {'BFS states':>10} {'BFS s':>7} "
+            f"{'result':<22} {'proof s':>8}")
+    print(head)
+    print("-" * len(head))
+    for name, over in PROOFS:
+        model = build(load_check(name, overrides=over))
+        params = " ".join(f"{k}={v}" for k, v in over.items()) or "defaults"
+        if not over:
+            eres = explicit.check(model)
+            states, es = f"{eres.states:,}", f"{eres.seconds:.2f}"
+        else:
+            states, es = "too many", "-"
+        for p in model.properties:
+            if p.strengthen is None:
+                continue
+            proof, ps = timed(lambda m=model, p=p: Prover(Encoding(m)).k_induction(
+                p, p.strengthen.node), runs)
+            print(f"{name:<12} {params:<28} {p.name:<24} {states:>10} {es:>7} "
+                  f"{proof.status + ' ' + proof.method.split()[-1]:<22} {ps:>8.2f}")
+            if spacer:
+                sp = Prover(Encoding(model)).spacer(p, timeout=spacer)
+                print(f"{'':<12} {'':<28} {'  (spacer)':<24} {'':>10} {'':>7} "
+                      f"{sp.status:<22} {sp.seconds:>8.2f}  {sp.detail}")
+    print()
+
+
+def scaling(depth: int, budget: float) -> None:
+    print(f"BMC scaling: seconds per depth for all the check's safety properties, no proofs "
+          f"(up to depth {depth} or {budget:.0f} s; BMC stops early once every property is decided)")
+    for name in list_checks():
+        model = build(load_check(name))
+        safety = [p for p in model.properties if p.kind in ("always", "sometimes")]
+        run = bmc.run(model, safety, depth, timeout=budget)
+        stop = f"  (stopped: {run.stop_reason})" if run.stop_reason else ""
+        print(f"  {name:<10} " + " ".join(f"{t:.2f}" for t in run.times) + stop)
+    print()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--spacer", type=float, metavar="SECONDS",
+                    help="also try Spacer on each proof with this timeout")
+    ap.add_argument("--scaling-depth", type=int, default=14)
+    ap.add_argument("--scaling-budget", type=float, default=60.0)
+    ap.add_argument("--quick", action="store_true", help="one run, no scaling table")
+    args = ap.parse_args()
+    runs = 1 if args.quick else args.runs
+    counterexamples(runs)
+    proofs(runs, args.spacer)
+    if not args.quick:
+        scaling(args.scaling_depth, args.scaling_budget)
+
+
+if __name__ == "__main__":
+    main()

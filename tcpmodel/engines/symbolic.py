@@ -1,0 +1,156 @@
+"""The z3 engine: BMC for counterexamples and witnesses, then proofs for what BMC did not decide.
+
+Verdicts keep the explicit engine's meaning and never overclaim:
+
+- a BMC counterexample (``always``) is ``violated``; a BMC witness (``sometimes``) ``holds``;
+  both are shortest (depths are tried in order) and decoded into the explicit trace type;
+- no counterexample up to the bound is ``unknown`` with "holds up to depth K" (never ``holds``);
+- ``holds`` for an ``always`` property (and ``violated`` for a ``sometimes`` one: no witness
+  can exist) needs a proof: k-induction (with the check's strengthening, if any) and, with
+  ``spacer``, Z3's Spacer; the method is named in the result.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
+from . import bmc
+from .induction import Proof, Prover, describe_state
+from .z3enc import Encoding, EncodingError
+
+DEFAULT_DEPTH = 20   # --engine z3: BMC bound
+DEFAULT_BMC_BUDGET = 120.0  # seconds of depth-by-depth BMC per check (--bmc-budget)
+BOTH_DEPTH = 10      # --engine both: BMC bound for properties without an explicit trace
+DEFAULT_KMAX = 2
+
+
+def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, prove: bool = True,
+          spacer: bool = False, proof_timeout: float | None = 120.0, kmax: int = DEFAULT_KMAX,
+          progress=None, keep_going: bool = False, lengths: dict | None = None,
+          bmc_budget: float | None = None) -> CheckResult:
+    """Proofs first for ``always`` properties (a proved one needs no BMC), then BMC of the rest
+    up to ``depth``, then proofs that no witness exists for ``sometimes`` properties BMC did
+    not satisfy.  ``timeout`` bounds the whole run, ``bmc_budget`` the depth-by-depth BMC (its
+    cost grows 2-3x per depth: the budget turns "hours at depth 20" into "unknown, holds up to
+    depth d"), ``proof_timeout`` each property's proofs.
+
+    ``lengths`` (cross-checking): property name -> the length of the explicit engine's shortest
+    trace, confirmed by two queries (nothing shorter, something at exactly that length)
+    instead of BMC depth by depth.  A trace that is not confirmed, or a Z3 run the explicit
+    engine cannot replay, is a mismatch: it raises ``EncodingError``, or with ``keep_going``
+    is listed in ``res.mismatches`` and leaves its property unknown."""
+    t0 = time.monotonic()
+    enc = Encoding(model)
+    prover = Prover(enc)
+    lengths = lengths or {}
+    safety = [p for p in model.properties if p.kind in ("always", "sometimes")]
+    hits, errors = {}, {}
+    for p in safety:
+        if p.name in lengths:
+            hits[p.name], errors[p.name] = _confirm(model, p, lengths[p.name], enc,
+                                                    _left(timeout, t0, None))
+    proofs: dict = {}
+    if prove:
+        for p in safety:
+            if p.kind == "always" and p.name not in lengths:
+                proofs[p.name] = _prove(prover, p, spacer, _left(timeout, t0, proof_timeout), kmax)
+    todo = [p for p in safety if p.name not in lengths
+            and (proofs.get(p.name) is None or proofs[p.name].status != "proved")]
+
+    def tick(d, secs):
+        if progress:
+            progress(d, secs)
+    run = bmc.run(model, todo, depth, timeout=_left(timeout, t0, bmc_budget), enc=enc,
+                  progress=tick)
+    hits.update(run.hits)
+    errors.update(run.errors)
+    errors = {k: v for k, v in errors.items() if v}
+    if errors and not keep_going:
+        raise EncodingError("; ".join(f"{n}: {e}" for n, e in errors.items()))
+    res = CheckResult(model.check.name, model.check.variant, model.check.params, "z3",
+                      depth=max(run.depth, 0), stop_reason=run.stop_reason,
+                      complete=run.stop_reason is None, bmc_depth=run.depth, bmc_bound=depth,
+                      bmc_times=run.times, bmc_properties=len(todo), mismatches=[f"{n}: {e}" for n, e in errors.items()])
+    for p in model.properties:
+        if p.kind not in ("always", "sometimes"):
+            res.properties.append(PropertyResult(
+                p.name, p.kind, p.formula, UNKNOWN, p.doc, method="z3",
+                detail="liveness is not checked by the z3 engine"))
+            continue
+        method = "BMC (length check)" if p.name in lengths else "BMC"
+        if p.name in errors:
+            res.properties.append(PropertyResult(p.name, p.kind, p.formula, UNKNOWN, p.doc,
+                                                 method=method, detail="MISMATCH: " + errors[p.name]))
+            continue
+        hit = hits.get(p.name)
+        if hit is not None:
+            verdict = VIOLATED if p.kind == "always" else HOLDS
+            what = "counterexample" if p.kind == "always" else "witness"
+            res.properties.append(PropertyResult(p.name, p.kind, p.formula, verdict, p.doc,
+                                                 hit.trace, len(hit.trace), method,
+                                                 f"shortest {what}", hit.seconds))
+            continue
+        proof = proofs.get(p.name)
+        if proof is not None and proof.status == "proved":
+            res.properties.append(_verdict(model.system, p, None, proof))
+            continue
+        bound = (f"up to depth {run.depth}" if run.stop_reason is None
+                 else f"up to depth {run.depth} (BMC stopped: {run.stop_reason})")
+        bounded = ("holds " if p.kind == "always" else "no witness ") + bound
+        if prove and proof is None and run.stop_reason != "interrupted":
+            proof = _prove(prover, p, spacer, _left(timeout, t0, proof_timeout), kmax)
+        res.properties.append(_verdict(model.system, p, bounded, proof))
+    res.seconds = time.monotonic() - t0
+    return res
+
+
+def _confirm(model, p, length: int, enc, timeout):
+    """(Hit or None, mismatch text or "") for a trace length the explicit engine found."""
+    try:
+        hit, why = bmc.confirm_length(model, p, length, enc=enc, timeout=timeout)
+    except EncodingError as err:
+        return None, str(err)
+    if hit is None:
+        return None, f"the explicit engine's {length}-step trace is not confirmed: {why}"
+    return hit, ""
+
+
+def _left(timeout, t0, proof_timeout):
+    if timeout is None:
+        return proof_timeout
+    left = max(0.001, timeout - (time.monotonic() - t0))
+    return left if proof_timeout is None else min(left, proof_timeout)
+
+
+def _prove(prover: Prover, p, spacer: bool, budget, kmax: int) -> Proof:
+    t0 = time.monotonic()
+    strengthen = p.strengthen.node if p.strengthen is not None else None
+    proof = prover.k_induction(p, strengthen, kmax=kmax, timeout=budget)
+    if proof.status != "proved" and spacer and (budget is None or time.monotonic() - t0 < budget):
+        left = None if budget is None else budget - (time.monotonic() - t0)
+        sp = prover.spacer(p, timeout=left)
+        if sp.status != "unknown" or proof.status == "unknown":
+            sp.detail += f"; {proof.method}: {proof.detail}"
+            sp.cti = sp.cti or proof.cti
+            return sp
+        proof.detail += f"; spacer: {sp.detail}"
+    return proof
+
+
+def _verdict(system, p, bounded: str | None, proof: Proof | None) -> PropertyResult:
+    base = {"name": p.name, "kind": p.kind, "formula": p.formula, "doc": p.doc}
+    if proof is None:
+        return PropertyResult(**base, verdict=UNKNOWN, method="BMC", detail=bounded)
+    if proof.status == "proved":
+        # always P proved: holds; sometimes P: its negation is invariant, so no witness exists
+        verdict = HOLDS if p.kind == "always" else VIOLATED
+        what = "no reachable state violates it" if p.kind == "always" else "no witness exists"
+        detail = f"proved: {what}" + (f"; BMC: {bounded}" if bounded else "")
+        return PropertyResult(**base, verdict=verdict, method=proof.method, detail=detail,
+                              seconds=proof.seconds)
+    # a sometimes-property's witness usually lies past the bound: its CTI would be noise
+    cti = [describe_state(system, x) for x in proof.cti] if p.kind == "always" else None
+    return PropertyResult(**base, verdict=UNKNOWN, method=f"BMC; {proof.method} failed",
+                          detail=f"{bounded}; {proof.method}: {proof.detail}",
+                          seconds=proof.seconds, cti=cti)
