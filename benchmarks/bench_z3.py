@@ -71,7 +71,7 @@ def counterexamples(runs: int) -> None:
 
 def proofs(runs: int, spacer: float | None) -> None:
     print(f"proofs: k-induction with the check's strengthening (seconds, median of {runs})")
-    head = (f"{'check':<12} {'parameters':<28} {'property':<24} {'BFS states':>10} {'BFS s':>7} "
+    head = (f"{'check':<12} {'parameters':<40} {'property':<24} {'BFS states':>10} {'BFS s':>7} "
             f"{'result':<22} {'proof s':>8}")
     print(head)
     print("-" * len(head))
@@ -88,11 +88,11 @@ def proofs(runs: int, spacer: float | None) -> None:
                 continue
             proof, ps = timed(lambda m=model, p=p: Prover(Encoding(m)).k_induction(
                 p, p.strengthen.node), runs)
-            print(f"{name:<12} {params:<28} {p.name:<24} {states:>10} {es:>7} "
+            print(f"{name:<12} {params:<40} {p.name:<24} {states:>10} {es:>7} "
                   f"{proof.status + ' ' + proof.method.split()[-1]:<22} {ps:>8.2f}")
             if spacer:
                 sp = Prover(Encoding(model)).spacer(p, timeout=spacer)
-                print(f"{'':<12} {'':<28} {'  (spacer)':<24} {'':>10} {'':>7} "
+                print(f"{'':<12} {'':<40} {'  (spacer)':<24} {'':>10} {'':>7} "
                       f"{sp.status:<22} {sp.seconds:>8.2f}  {sp.detail}")
     print()
 

@@ -21,7 +21,9 @@ def _fmt(v) -> str:
 
 def _z3_line(res) -> str:
     times = res.bmc_times or []
-    if not res.bmc_properties:
+    if not res.bmc_properties and res.stop_reason == "interrupted":
+        line = "z3: interrupted before BMC"
+    elif not res.bmc_properties:
         line = "z3: no property was left to BMC (each was proved or its trace length confirmed)"
     else:
         line = f"z3: BMC of {res.bmc_properties} properties to depth {res.bmc_depth}"

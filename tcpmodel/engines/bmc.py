@@ -126,8 +126,9 @@ def explicit_hit(system, prop, states: list):
 
 
 def run(model, props, depth: int, *, timeout: float | None = None, enc: Encoding | None = None,
-        progress=None) -> BmcRun:
-    """BMC of the safety ``props`` (always/sometimes) up to ``depth`` steps."""
+        progress=None, stop=None) -> BmcRun:
+    """BMC of the safety ``props`` (always/sometimes) up to ``depth`` steps; ``stop()`` true
+    (Ctrl-C) ends it as interrupted."""
     t0 = time.monotonic()
     enc = enc or Encoding(model)
     pt = PropertyTerms(enc)
@@ -155,6 +156,9 @@ def run(model, props, depth: int, *, timeout: float | None = None, enc: Encoding
                 act = z3.FreshBool("query")
                 solver.add(z3.Implies(act, z3.Or([b for _, b in bads.values()])))
                 r = solver.check(act)
+                if stop is not None and stop():
+                    res.stop_reason = "interrupted"
+                    return res
                 if r == z3.unknown:
                     res.stop_reason = ("time budget" if timeout is not None
                                        else f"solver: {solver.reason_unknown()}")

@@ -30,7 +30,7 @@ def cross_check(model, eres, zres, *, samples: int = 2) -> dict:
     problems = list(zres.mismatches) + compare(model, eres, zres)
     deep = local = []
     ex = getattr(eres, "_exploration", None)
-    if samples and ex is not None and not zres.mismatches:
+    if samples and ex is not None and not zres.mismatches and zres.stop_reason != "interrupted":
         deep = sample_states(ex, samples, max_depth=max(zres.bmc_depth, zres.bmc_bound or 0))
         problems += confirm_depths(model, deep)
         local = sample_states(ex, samples, seed=1)

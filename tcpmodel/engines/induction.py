@@ -40,6 +40,7 @@ class Prover:
         self.enc = enc
         self.pt = pt or PropertyTerms(enc)
         self._wf_ok: bool | None = None
+        self.interrupted = False  # set by the engine when Ctrl-C ended a proof
 
     # ---------------------------------------------------------- building blocks
 

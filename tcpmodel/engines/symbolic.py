@@ -12,7 +12,10 @@ Verdicts keep the explicit engine's meaning and never overclaim:
 
 from __future__ import annotations
 
+import signal
 import time
+
+import z3
 
 from ..results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
 from . import bmc
@@ -23,6 +26,31 @@ DEFAULT_DEPTH = 20   # --engine z3: BMC bound
 DEFAULT_BMC_BUDGET = 120.0  # seconds of depth-by-depth BMC per check (--bmc-budget)
 BOTH_DEPTH = 10      # --engine both: BMC bound for properties without an explicit trace
 DEFAULT_KMAX = 2
+
+
+class _CtrlC:
+    """Ctrl-C during the z3 engine: Z3 abandons its current query (it answers unknown), the
+    engine starts no new one, and what was decided so far is reported (the rest unknown).
+    A KeyboardInterrupt inside a Z3 call could leave the library in a broken state."""
+
+    def __init__(self, prover: Prover):
+        self.prover = prover
+        self.old = None
+
+    def __enter__(self):
+        try:
+            self.old = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: Ctrl-C is not ours to handle
+            self.old = None
+        return self
+
+    def _handle(self, signum, frame):
+        self.prover.interrupted = True
+        z3.main_ctx().interrupt()
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.signal(signal.SIGINT, self.old)
 
 
 def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, prove: bool = True,
@@ -40,29 +68,37 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
     instead of BMC depth by depth.  A trace that is not confirmed, or a Z3 run the explicit
     engine cannot replay, is a mismatch: it raises ``EncodingError``, or with ``keep_going``
     is listed in ``res.mismatches`` and leaves its property unknown."""
-    t0 = time.monotonic()
     enc = Encoding(model)
     prover = Prover(enc)
+    with _CtrlC(prover):
+        return _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kmax,
+                      progress, keep_going, lengths, bmc_budget)
+
+
+def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kmax, progress,
+           keep_going, lengths, bmc_budget) -> CheckResult:
+    t0 = time.monotonic()
     lengths = lengths or {}
     safety = [p for p in model.properties if p.kind in ("always", "sometimes")]
     hits, errors = {}, {}
     for p in safety:
-        if p.name in lengths:
-            hits[p.name], errors[p.name] = _confirm(model, p, lengths[p.name], enc,
-                                                    _left(timeout, t0, None))
+        if p.name in lengths and not prover.interrupted:
+            hit, err = _confirm(model, p, lengths[p.name], enc, _left(timeout, t0, None))
+            if not prover.interrupted:  # an interrupted query proves nothing either way
+                hits[p.name], errors[p.name] = hit, err
     proofs: dict = {}
     if prove:
         for p in safety:
             if p.kind == "always" and p.name not in lengths:
                 proofs[p.name] = _prove(prover, p, spacer, _left(timeout, t0, proof_timeout), kmax)
-    todo = [p for p in safety if p.name not in lengths
+    todo = [p for p in safety if p.name not in lengths and not prover.interrupted
             and (proofs.get(p.name) is None or proofs[p.name].status != "proved")]
 
     def tick(d, secs):
         if progress:
             progress(d, secs)
     run = bmc.run(model, todo, depth, timeout=_left(timeout, t0, bmc_budget), enc=enc,
-                  progress=tick)
+                  progress=tick, stop=lambda: prover.interrupted)
     hits.update(run.hits)
     errors.update(run.errors)
     errors = {k: v for k, v in errors.items() if v}
@@ -91,6 +127,10 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
                                                  hit.trace, len(hit.trace), method,
                                                  f"shortest {what}", hit.seconds))
             continue
+        if p.name in lengths:  # its confirmation was interrupted
+            res.properties.append(PropertyResult(p.name, p.kind, p.formula, UNKNOWN, p.doc,
+                                                 method=method, detail="interrupted"))
+            continue
         proof = proofs.get(p.name)
         if proof is not None and proof.status == "proved":
             res.properties.append(_verdict(model.system, p, None, proof))
@@ -98,10 +138,14 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
         bound = (f"up to depth {run.depth}" if run.stop_reason is None
                  else f"up to depth {run.depth} (BMC stopped: {run.stop_reason})")
         bounded = ("holds " if p.kind == "always" else "no witness ") + bound
+        if p not in todo:
+            bounded = "not checked by BMC (interrupted)"
         if prove and proof is None and run.stop_reason != "interrupted":
             proof = _prove(prover, p, spacer, _left(timeout, t0, proof_timeout), kmax)
         res.properties.append(_verdict(model.system, p, bounded, proof))
     res.seconds = time.monotonic() - t0
+    if prover.interrupted:
+        res.stop_reason, res.complete = "interrupted", False
     return res
 
 
@@ -124,6 +168,17 @@ def _left(timeout, t0, proof_timeout):
 
 
 def _prove(prover: Prover, p, spacer: bool, budget, kmax: int) -> Proof:
+    """k-induction, then (with ``spacer``) Spacer; Ctrl-C ends the attempt as unknown and marks
+    the prover, so the remaining proofs are skipped."""
+    if prover.interrupted:
+        return Proof("unknown", "k-induction", 0.0, "not attempted: interrupted")
+    proof = _attempt(prover, p, spacer, budget, kmax)
+    if prover.interrupted and proof.status != "proved":
+        return Proof("unknown", proof.method, proof.seconds, "interrupted")
+    return proof
+
+
+def _attempt(prover: Prover, p, spacer: bool, budget, kmax: int) -> Proof:
     t0 = time.monotonic()
     strengthen = p.strengthen.node if p.strengthen is not None else None
     proof = prover.k_induction(p, strengthen, kmax=kmax, timeout=budget)
@@ -151,6 +206,7 @@ def _verdict(system, p, bounded: str | None, proof: Proof | None) -> PropertyRes
                               seconds=proof.seconds)
     # a sometimes-property's witness usually lies past the bound: its CTI would be noise
     cti = [describe_state(system, x) for x in proof.cti] if p.kind == "always" else None
-    return PropertyResult(**base, verdict=UNKNOWN, method=f"BMC; {proof.method} failed",
+    outcome = "failed" if proof.status == "failed" else "gave no answer"
+    return PropertyResult(**base, verdict=UNKNOWN, method=f"BMC; {proof.method} {outcome}",
                           detail=f"{bounded}; {proof.method}: {proof.detail}",
                           seconds=proof.seconds, cti=cti)
