@@ -29,7 +29,8 @@ from tcpmodel.engines.induction import Prover
 from tcpmodel.engines.z3enc import Encoding
 
 # (check, variant, property) of every shipped counterexample
-COUNTEREXAMPLES = [("crash", None, "no_half_open_deadlock"), ("crash", None, "no_deadlock"),
+COUNTEREXAMPLES = [("half-open", None, "no_half_open_deadlock"),
+                   ("crash", None, "no_half_open_deadlock"), ("crash", None, "no_deadlock"),
                    ("time-wait", None, "time_wait_safety")]
 # (check, overrides) whose strengthened properties are proved
 PROOFS = [("handshake", {}), ("handshake", {"seq_space": 256}),

@@ -23,6 +23,25 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(message, where="command line", fix=f"see '{self.prog} --help'")
 
 
+def _number(convert, minimum: float, strict: bool = False):
+    """An argparse type: a number of at least ``minimum`` (above it when ``strict``)."""
+    word = "an integer" if convert is int else "a number"
+    bound = f"above {minimum:g}" if strict else f"at least {minimum:g}"
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {word}") from None
+        if not (value > minimum if strict else value >= minimum):  # also rejects nan
+            raise argparse.ArgumentTypeError(f"{text} is too small: must be {bound}")
+        return value
+    return parse
+
+
+COUNT, NONNEGATIVE, SECONDS = _number(int, 1), _number(int, 0), _number(float, 0, strict=True)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="tcpmodel", description="Model checker for the TCP connection state machine.")
     p.add_argument("--version", action="version", version=f"tcpmodel {__version__}")
@@ -38,12 +57,12 @@ def _parser() -> argparse.ArgumentParser:
                         "(repeatable)")
     c.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
                    help="override a model parameter, e.g. --set loss=2 (repeatable)")
-    c.add_argument("--max-states", type=int, metavar="N", help="stop after N states (verdicts may be unknown)")
-    c.add_argument("--timeout", type=float, metavar="SECONDS", help="stop after this many seconds per check")
-    c.add_argument("--workers", type=int, default=1, metavar="N",
+    c.add_argument("--max-states", type=COUNT, metavar="N", help="stop after N states (verdicts may be unknown)")
+    c.add_argument("--timeout", type=SECONDS, metavar="SECONDS", help="stop after this many seconds per check")
+    c.add_argument("--workers", type=COUNT, default=1, metavar="N",
                    help="N >= 2: expand the next chunk of states in a second thread while the "
                         "current one is stored (same results; see docs/performance.md)")
-    c.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+    c.add_argument("--jobs", "-j", type=COUNT, default=1, metavar="N",
                    help="check up to N checks at once in separate processes (output stays in "
                         "order; no progress lines)")
     c.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
@@ -53,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-diffs", action="store_true", help="omit the per-step TCB changes in traces")
     c.add_argument("--graph", metavar="FILE",
                    help="export the reachable state graph (.graphml or .dot; small runs only)")
-    c.add_argument("--graph-limit", type=int, default=5000, metavar="N",
+    c.add_argument("--graph-limit", type=NONNEGATIVE, default=5000, metavar="N",
                    help="refuse to export graphs with more than N states (default 5000)")
     c.add_argument("--out", metavar="DIR",
                    help="write each counterexample (and witness, with --witnesses) to DIR as a "
@@ -62,17 +81,17 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--engine", choices=ENGINES, default="explicit",
                    help="explicit: BFS (the reference); z3: BMC plus k-induction/Spacer proofs; "
                         "both: run both and compare them (exit 4 on a disagreement)")
-    c.add_argument("--depth", type=int, metavar="K",
+    c.add_argument("--depth", type=NONNEGATIVE, metavar="K",
                    help="BMC bound (default 20 for z3; 10 for both, which also confirms the "
                         "length of every trace the explicit engine found)")
-    c.add_argument("--bmc-budget", type=float, metavar="SECONDS",
+    c.add_argument("--bmc-budget", type=SECONDS, metavar="SECONDS",
                    help="z3: stop depth-by-depth BMC after this long (default 120; the bound so "
                         "far is reported as 'holds up to depth d')")
     c.add_argument("--spacer", action="store_true",
                    help="z3: also try Spacer (CHC) when k-induction does not prove a property")
-    c.add_argument("--proof-timeout", type=float, default=120.0, metavar="SECONDS",
+    c.add_argument("--proof-timeout", type=SECONDS, default=120.0, metavar="SECONDS",
                    help="z3: time for the proof attempts of one property (default 120)")
-    c.add_argument("--samples", type=int, default=2, metavar="N",
+    c.add_argument("--samples", type=NONNEGATIVE, default=2, metavar="N",
                    help="both: confirm N random BFS states per depth reachable in exactly that "
                         "many Z3 steps (default 2; 0 to skip)")
 
@@ -121,8 +140,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--variant", help="rule variant to use instead of each check's")
     r.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
                    help="override a model parameter (repeatable)")
-    r.add_argument("--max-states", type=int, metavar="N", help="stop after N states")
-    r.add_argument("--timeout", type=float, metavar="SECONDS", help="stop after this many seconds per check")
+    r.add_argument("--max-states", type=COUNT, metavar="N", help="stop after N states")
+    r.add_argument("--timeout", type=SECONDS, metavar="SECONDS", help="stop after this many seconds per check")
     r.add_argument("--witnesses", action="store_true", help="also chart the witnesses of 'sometimes' properties")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
 
@@ -144,9 +163,9 @@ def _parser() -> argparse.ArgumentParser:
     sn.add_argument("--json", action="store_true", help="print one JSON document")
     sn.add_argument("--out", metavar="DIR", help="write a chart (.svg, .mmd, .json, .txt) per run found")
     sn.add_argument("--diffs", action="store_true", help="show per-step TCB changes in traces")
-    sn.add_argument("--max-states", type=int, default=2_000_000, metavar="N",
+    sn.add_argument("--max-states", type=COUNT, default=2_000_000, metavar="N",
                     help="give up (unknown) after N search states (default 2,000,000)")
-    sn.add_argument("--timeout", type=float, metavar="SECONDS", help="give up after this long per run")
+    sn.add_argument("--timeout", type=SECONDS, metavar="SECONDS", help="give up after this long per run")
     sn.add_argument("--docs", metavar="DIR",
                     help="regenerate the catalogue pages (one per scenario, with charts) in DIR")
 
@@ -222,16 +241,6 @@ def cmd_check(args) -> int:
 
     names = args.checks or list_checks()
     overrides = _parse_sets(args.set)
-    if args.max_states is not None and args.max_states < 1:
-        raise InputError("--max-states must be at least 1", where="command line")
-    if args.timeout is not None and args.timeout <= 0:
-        raise InputError("--timeout must be positive", where="command line")
-    if args.workers < 1:
-        raise InputError("--workers must be at least 1", where="command line")
-    if args.jobs < 1:
-        raise InputError("--jobs must be at least 1", where="command line")
-    if args.depth is not None and args.depth < 0:
-        raise InputError("--depth must be 0 or more", where="command line")
     if args.engine != "explicit" and args.graph:
         raise InputError("--graph needs the explicit engine", where="command line",
                          fix="drop --graph or use --engine explicit")

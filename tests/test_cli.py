@@ -97,7 +97,16 @@ BAD_INPUTS = {
     "unknown parameter": (["check", "handshake", "--set", "nosuch=1"], "unknown parameter"),
     "unknown variant": (["check", "handshake", "--variant", "rfc9999"], "unknown variant"),
     "unknown property": (["check", "handshake", "--property", "nosuch"], "no property 'nosuch'"),
-    "bad option value": (["check", "handshake", "--max-states", "many"], "invalid int value"),
+    "bad option value": (["check", "handshake", "--max-states", "many"], "is not an integer"),
+    "negative samples": (["check", "handshake", "--engine", "both", "--samples", "-1"],
+                         "argument --samples: -1 is too small"),
+    "zero bmc budget": (["check", "handshake", "--engine", "z3", "--bmc-budget", "0"],
+                        "argument --bmc-budget: 0 is too small"),
+    "nan timeout": (["check", "handshake", "--timeout", "nan"], "must be above 0"),
+    "negative graph limit": (["check", "handshake", "--graph-limit", "-1", "--graph", "g.dot"],
+                             "must be at least 0"),
+    "report max states": (["report", "handshake", "--max-states", "-1"], "must be at least 1"),
+    "scenario timeout": (["scenario", "--timeout", "-2"], "must be above 0"),
 }
 
 
