@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import __version__
 from .errors import InputError
 
 EXIT_OK, EXIT_VIOLATED, EXIT_INPUT, EXIT_UNKNOWN, EXIT_DISAGREE = 0, 1, 2, 3, 4
+EXIT_BROKEN_PIPE = 128 + 13  # what a process killed by SIGPIPE reports
 ENGINES = ("explicit", "z3", "both")
 
 
@@ -203,35 +205,27 @@ def _parse_sets(items: list[str]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        if args.cmd == "check":
-            return cmd_check(args)
-        if args.cmd == "list":
-            return cmd_list(args)
-        if args.cmd == "diagram":
-            return cmd_diagram(args)
-        if args.cmd == "trace":
-            return cmd_trace(args)
-        if args.cmd == "report":
-            return cmd_report(args)
-        if args.cmd == "diagrams":
-            return cmd_diagrams(args)
-        if args.cmd == "scenario":
-            return cmd_scenario(args)
-        if args.cmd == "export":
-            return cmd_export(args)
-        _parser().print_help()
-        return EXIT_INPUT
+        commands = {"check": cmd_check, "list": cmd_list, "diagram": cmd_diagram,
+                    "trace": cmd_trace, "report": cmd_report, "diagrams": cmd_diagrams,
+                    "scenario": cmd_scenario, "export": cmd_export}
+        if args.cmd not in commands:
+            _parser().print_help()
+            return EXIT_INPUT
+        code = commands[args.cmd](args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below
+        return code
     except InputError as e:
         print(f"tcpmodel: error: {e}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:  # e.g. piped into head: stop quietly, like other Unix tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        return EXIT_BROKEN_PIPE
     except Exception as e:
         if type(e).__name__ != "EncodingError":  # z3 is imported only when the engine runs
             raise
         print(f"tcpmodel: internal error: the Z3 encoding disagrees with the explicit engine: {e}",
               file=sys.stderr)
         return EXIT_DISAGREE
-    except BrokenPipeError:  # e.g. piped into head
-        return EXIT_OK
 
 
 def cmd_check(args) -> int:

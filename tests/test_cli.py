@@ -75,6 +75,17 @@ def test_property_and_set_options():
     assert doc["checks"][0]["parameters"]["loss"] == 0
 
 
+@pytest.mark.parametrize("args", [["list"], ["check", "time-wait", "-q"]])
+def test_a_closed_pipe_stops_quietly_like_other_unix_tools(args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    p = subprocess.Popen([sys.executable, "-m", "tcpmodel", *args], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    p.stdout.close()  # like `| head -0`: whatever it writes meets a closed pipe
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 141, err
+    assert "Traceback" not in err and "Error" not in err
+
+
 def test_list():
     code, out, _ = run("list")
     assert code == 0
