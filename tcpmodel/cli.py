@@ -646,12 +646,8 @@ def cmd_export(args) -> int:
                   args.property or None)
     text = export_promela(model)
     if args.output:
-        try:
-            with open(args.output, "w") as f:
-                f.write(text)
-        except OSError as e:
-            raise InputError(f"cannot write {args.output}: {e.strerror}", where="-o",
-                             fix="give a writable path") from None
+        from .render.files import emit
+        emit(text, args.output)
         print(f"  wrote {args.output}: spin -a {args.output} && gcc -O2 -DSAFETY -DNOREDUCE "
               "-o pan pan.c && ./pan -c0 -m20000000", file=sys.stderr)
     else:

@@ -118,6 +118,9 @@ BAD_INPUTS = {
                              "must be at least 0"),
     "report max states": (["report", "handshake", "--max-states", "-1"], "must be at least 1"),
     "scenario timeout": (["scenario", "--timeout", "-2"], "must be above 0"),
+    "unwritable diagrams dir": (["diagrams", "--dir", "/proc/no-such-dir"], "cannot write"),
+    "unknown picture suffix": (["trace", "t.json", "-o", "t.pdf"], "*.svg, *.mmd, *.txt"),
+    "unwritable export": (["export", "promela", "crash", "-o", "/proc/x/c.pml"], "cannot write"),
 }
 
 

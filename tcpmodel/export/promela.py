@@ -151,7 +151,7 @@ class PromelaExport:
         w(f"/* tcpmodel export promela: check '{mc.name}' ({mc.variant})",
           f"   parameters: {params}",
           "   Generated from the rule file, scripts and properties; see tcpmodel/export/promela.py.",
-          "   Verify: spin -a THIS.pml && gcc -O2 -DSAFETY -DNOREDUCE -o pan pan.c && ./pan -c0 -m100000000",
+          "   Verify: spin -a THIS.pml && gcc -O2 -DSAFETY -DNOREDUCE -o pan pan.c && ./pan -c0 -m20000000",
           "   'states, stored' equals tcpmodel's state count (depth-first mode; with -DBFS read",
           "   'nominal states').",
           "   Properties: 'assertion violated violated_NAME': the always property NAME fails;",
@@ -180,7 +180,7 @@ class PromelaExport:
           "/* step selection: zero in every stored state */",
           f"int en[{self.nw}];", f"{_ctype(0, len(self.items))} sel;", "")
         w("/* temporaries: hidden, so not part of the state vector */",
-          "hidden byte rx, ix, ik, ij, ikk, rk, rnout, rissx, t, u; hidden short it;",
+          "hidden byte rx, ix, ik, ij, ikk, rk, rnout, rissx, tw, uw; hidden short it;",
           "hidden short rev, iev, rrule, rsig;", "hidden byte rmsl, ok, changed, leaving, term;",
           "hidden int rseg, rfull, rsent;", "hidden byte msl[2]; hidden byte news[2];",
           "hidden byte sg_seq, sg_ack, sg_data, sg_len, sg_syn, sg_ackf, sg_fin, "
@@ -214,9 +214,9 @@ class PromelaExport:
           "inline seg_fields() {",
           "  if",
           "  :: rseg >= 0 ->",
-          "     sg_data = rseg % 2; t = (rseg / 2) % 16; sg_ack = (rseg / 32) % N; "
+          "     sg_data = rseg % 2; tw = (rseg / 2) % 16; sg_ack = (rseg / 32) % N; "
           "sg_seq = rseg / (32 * N);",
-          "     sg_syn = t & 1; sg_ackf = (t / 2) & 1; sg_fin = (t / 4) & 1; sg_rst = (t / 8) & 1;",
+          "     sg_syn = tw & 1; sg_ackf = (tw / 2) & 1; sg_fin = (tw / 4) & 1; sg_rst = (tw / 8) & 1;",
           "     sg_len = sg_data + sg_syn + sg_fin",
           "  :: else -> sg_data = 0; sg_ack = 0; sg_seq = 0; sg_syn = 0; sg_ackf = 0; sg_fin = 0;",
           "     sg_rst = 0; sg_len = 0",
@@ -351,13 +351,13 @@ class PromelaExport:
           "   sender for loss/dup), event, slot, choice; see PromelaExport._items */",
           "inline item(i) {", "  if",
           f"  :: i < {2 * B} ->",
-          f"     ix = i / {B}; u = i % {B}; ikk = u % {K}; u = u / {K}; ij = 0; iev = -1;",
+          f"     ix = i / {B}; uw = i % {B}; ikk = uw % {K}; uw = uw / {K}; ij = 0; iev = -1;",
           "     if",
-          f"     :: u >= {(ec + et + self.slots)} -> ik = {CRASH}",
-          f"     :: u < {ec} -> ik = {CALL}; ij = u; iev = {m.user_events[0]} + u",
-          f"     :: u >= {ec} && u < {ec + et} -> ik = {TIMER}; iev = {m.timer_events[0]} + u - {ec}",
-          f"     :: u >= {ec + et} && u < {ec + et + self.slots} -> ik = {RCV}; "
-          f"ij = u - {ec + et}",
+          f"     :: uw >= {(ec + et + self.slots)} -> ik = {CRASH}",
+          f"     :: uw < {ec} -> ik = {CALL}; ij = uw; iev = {m.user_events[0]} + uw",
+          f"     :: uw >= {ec} && uw < {ec + et} -> ik = {TIMER}; iev = {m.timer_events[0]} + uw - {ec}",
+          f"     :: uw >= {ec + et} && uw < {ec + et + self.slots} -> ik = {RCV}; "
+          f"ij = uw - {ec + et}",
           "     fi",
           f"  :: i >= {2 * B} && i < {2 * B + 2 * cap} -> ik = {LOSS}; ix = (i - {2 * B}) / {cap}; "
           f"ij = (i - {2 * B}) % {cap}; ikk = 0",
@@ -365,8 +365,8 @@ class PromelaExport:
           f"ix = (i - {2 * B + 2 * cap}) / {cap}; ij = (i - {2 * B + 2 * cap}) % {cap}; ikk = 0",
           "  :: else -> ik = 255   /* NONE_STEP */", "  fi", "}", "")
         w("/* slot j of channel base b holds the first copy of its segment */",
-          "inline first_copy(b, j) {", "  ok = (j < clen[b / CAP]); t = 0;",
-          "  do :: t < j -> ok = ok && ch[b + t] != ch[b + j]; t++ :: else -> break od", "}", "")
+          "inline first_copy(b, j) {", "  ok = (j < clen[b / CAP]); tw = 0;",
+          "  do :: tw < j -> ok = ok && ch[b + tw] != ch[b + j]; tw++ :: else -> break od", "}", "")
         w("/* the inputs of react() for endpoint step i (item() first); ok: the step is there */",
           "inline inputs() {", "  rx = ix; rk = ikk; rseg = -1; rmsl = 0; ok = 1;", "  if")
         calls = []
@@ -385,14 +385,14 @@ class PromelaExport:
           "                   rev = CLASSIFY(rseg); rmsl = msl[ix]; rissx = ISSX(ix, inc[ix])",
           "       :: else fi", "  fi", "}", "")
         w("/* msl_expired of each side: no segment of its current incarnation in flight */",
-          "inline msl_all() {", "  t = 0; do :: t < 2 ->",
-          "    msl[t] = 1; u = 0;",
-          "    do :: u < clen[t] -> msl[t] = msl[t] && SINC(ch[OUTB(t) + u]) != inc[t]; u++",
+          "inline msl_all() {", "  tw = 0; do :: tw < 2 ->",
+          "    msl[tw] = 1; uw = 0;",
+          "    do :: uw < clen[tw] -> msl[tw] = msl[tw] && SINC(ch[OUTB(tw) + uw]) != inc[tw]; uw++",
           "    :: else -> break od;",
-          "    u = 0;",
-          "    do :: u < clen[1 - t] -> msl[t] = msl[t] && RINC(ch[INB(t) + u]) != inc[t]; u++",
+          "    uw = 0;",
+          "    do :: uw < clen[1 - tw] -> msl[tw] = msl[tw] && RINC(ch[INB(tw) + uw]) != inc[tw]; uw++",
           "    :: else -> break od;",
-          "    t++", "  :: else -> break od", "}", "")
+          "    tw++", "  :: else -> break od", "}", "")
         self._channel_inlines(w)
 
     def _classify_expr(self) -> str:
@@ -426,8 +426,8 @@ class PromelaExport:
                     "        this endpoint is in flight */",
                     "     ok = !news[ix];",
                     "     if :: rsnd -> rsent = ((rsseq * N + rsack) * 16 + rsfl) * 2 + rsdata;",
-                    "        t = 0;",
-                    "        do :: t < clen[ix] -> ok = ok && SEGR(ch[OUTB(ix) + t]) != rsent; t++",
+                    "        tw = 0;",
+                    "        do :: tw < clen[ix] -> ok = ok && SEGR(ch[OUTB(ix) + tw]) != rsent; tw++",
                     "        :: else -> break od",
                     "     :: else fi",
                     ":: else fi;"]
@@ -438,10 +438,10 @@ class PromelaExport:
             if sysm.old_segments:
                 out.append("if :: rsnd && clen[ix] >= CAP -> ok = 0 :: else fi;")
             else:
-                out += ["if :: rsnd ->", "     u = 0; t = 0;",
-                        "     do :: t < clen[ix] -> u = u + (!leaving || SINC(ch[OUTB(ix) + t]) "
-                        ">= inc[ix] + 1); t++ :: else -> break od;",
-                        "     ok = ok && u < CAP", ":: else fi;"]
+                out += ["if :: rsnd ->", "     uw = 0; tw = 0;",
+                        "     do :: tw < clen[ix] -> uw = uw + (!leaving || SINC(ch[OUTB(ix) + tw]) "
+                        ">= inc[ix] + 1); tw++ :: else -> break od;",
+                        "     ok = ok && uw < CAP", ":: else fi;"]
         return out
 
     def _enabled(self, w):
@@ -493,8 +493,8 @@ class PromelaExport:
         w("/* take step sel (the pick in the process); NONE_STEP: the state is terminal */",
           "inline step() {")
         w.ind += 1
-        w("t = 0; do :: t < 2 -> p_st[t] = st[t]; p_pc[t] = pc[t]; p_inc[t] = inc[t];" + "".join(
-            f" p_{f.name}[t] = f_{f.name}[t];" for f in self.fields) + " t++ :: else -> break od;")
+        w("tw = 0; do :: tw < 2 -> p_st[tw] = st[tw]; p_pc[tw] = pc[tw]; p_inc[tw] = inc[tw];" + "".join(
+            f" p_{f.name}[tw] = f_{f.name}[tw];" for f in self.fields) + " tw++ :: else -> break od;")
         w("msl_all();   /* recomputed: hidden values do not survive backtracking */",
           "it = sel; item(it); sstale = 0; srule = %d; rsig = %d; sx = ix;"
           % (len(m.rules), len(m.signals)))
@@ -502,10 +502,10 @@ class PromelaExport:
         w.ind += 1
         w("inputs(); react();", "leaving = st[ix] == %d && rst != %d;" % (init, init))
         w(f"if :: ik == {RCV} ->", "     sstale = 0 < RINC(rfull) && RINC(rfull) < inc[ix];",
-          "     t = INB(ix) + ij;   /* the segment leaves its channel */",
-          "     do :: t + 1 < INB(ix) + clen[1 - ix] -> ch[t] = ch[t + 1]; t++ "
+          "     tw = INB(ix) + ij;   /* the segment leaves its channel */",
+          "     do :: tw + 1 < INB(ix) + clen[1 - ix] -> ch[tw] = ch[tw + 1]; tw++ "
           ":: else -> break od;",
-          "     ch[t] = 0; clen[1 - ix]--", ":: else fi;")
+          "     ch[tw] = 0; clen[1 - ix]--", ":: else fi;")
         w("st[ix] = rst;" + "".join(f" f_{f.name}[ix] = r_{f.name};" for f in self.fields))
         for x in (0, 1):
             if sysm.scripts[x] is not None:
@@ -523,15 +523,15 @@ class PromelaExport:
           ":: else fi;",
           "srule = rrule; sevent = rev; skind = ik; sactor = ix")
         w.ind -= 1
-        w(f":: ik == {LOSS} ->", "   t = OUTB(ix) + ij;",
-          "   do :: t + 1 < OUTB(ix) + clen[ix] -> ch[t] = ch[t + 1]; t++ :: else -> break od;",
-          "   ch[t] = 0; clen[ix]--;"
+        w(f":: ik == {LOSS} ->", "   tw = OUTB(ix) + ij;",
+          "   do :: tw + 1 < OUTB(ix) + clen[ix] -> ch[tw] = ch[tw + 1]; tw++ :: else -> break od;",
+          "   ch[tw] = 0; clen[ix]--;"
           + (" losses++;" if sysm.loss_bound is not None else ""),
           f"   sevent = {len(m.events) + NET_EVENTS.index('loss')}; skind = {LOSS}; sactor = 2",
           f":: ik == {DUP} ->", "   rfull = ch[OUTB(ix) + ij];",
-          "   t = OUTB(ix) + clen[ix];   /* a copy right after the original */",
-          "   do :: t > OUTB(ix) + ij + 1 -> ch[t] = ch[t - 1]; t-- :: else -> break od;",
-          "   ch[t] = rfull; clen[ix]++; dups++;",
+          "   tw = OUTB(ix) + clen[ix];   /* a copy right after the original */",
+          "   do :: tw > OUTB(ix) + ij + 1 -> ch[tw] = ch[tw - 1]; tw-- :: else -> break od;",
+          "   ch[tw] = rfull; clen[ix]++; dups++;",
           f"   sevent = {len(m.events) + NET_EVENTS.index('dup')}; skind = {DUP}; sactor = 2",
           f":: ik == {CRASH} ->",
           f"   st[ix] = {init};" + "".join(f" f_{f.name}[ix] = {int(f.default())};"
@@ -553,21 +553,21 @@ class PromelaExport:
         if sysm.fifo:
             w("  ch[b + clen[x]] = s; clen[x]++")
         else:
-            w("  t = b + clen[x];",
-              "  do :: t > b && ch[t - 1] > s -> ch[t] = ch[t - 1]; t-- :: else -> break od;",
-              "  ch[t] = s; clen[x]++")
+            w("  tw = b + clen[x];",
+              "  do :: tw > b && ch[tw - 1] > s -> ch[tw] = ch[tw - 1]; tw-- :: else -> break od;",
+              "  ch[tw] = s; clen[x]++")
         w("}", "")
         if not sysm.old_segments:
             w("/* keep the segments of channel x (base b) whose sender (s = 1) or receiver",
               "   (s = 0) incarnation is the current one of the endpoint that reopened */",
-              "inline purge(b, x, s) {", "  t = 0; u = 0;",
-              "  do :: t < clen[x] ->",
-              "       if :: (s == 1 && SINC(ch[b + t]) >= inc[ix]) || (s == 0 && "
-              "RINC(ch[b + t]) >= inc[ix]) ->",
-              "            ch[b + u] = ch[b + t]; u++ :: else fi; t++",
+              "inline purge(b, x, s) {", "  tw = 0; uw = 0;",
+              "  do :: tw < clen[x] ->",
+              "       if :: (s == 1 && SINC(ch[b + tw]) >= inc[ix]) || (s == 0 && "
+              "RINC(ch[b + tw]) >= inc[ix]) ->",
+              "            ch[b + uw] = ch[b + tw]; uw++ :: else fi; tw++",
               "  :: else -> break od;",
-              "  t = u; do :: t < clen[x] -> ch[b + t] = 0; t++ :: else -> break od;",
-              "  clen[x] = u", "}", "")
+              "  tw = uw; do :: tw < clen[x] -> ch[b + tw] = 0; tw++ :: else -> break od;",
+              "  clen[x] = uw", "}", "")
 
     # ------------------------------------------------------------ properties
 

@@ -13,6 +13,11 @@ SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".mmd": "
             ".mermaid": "mermaid", ".txt": "text", ".json": "json", ".html": "html"}
 
 
+def suffix_of(fmt: str) -> str:
+    """The usual file suffix of a format (the first one SUFFIXES lists for it)."""
+    return next(s for s, f in SUFFIXES.items() if f == fmt)
+
+
 def format_of(path: str | None, given: str | None, allowed: tuple, default: str) -> str:
     """The output format: ``--format`` if given, else the file suffix, else ``default``."""
     fmt = given
@@ -21,8 +26,8 @@ def format_of(path: str | None, given: str | None, allowed: tuple, default: str)
         if fmt is None:
             raise InputError(f"cannot tell the format of '{path}' from its suffix",
                              where="command line",
-                             fix="name it " + ", ".join(f"*.{a if a != 'mermaid' else 'mmd'}"
-                                                        for a in allowed) + " or give --format")
+                             fix="name it " + ", ".join(f"*{suffix_of(a)}" for a in allowed)
+                             + " or give --format")
     fmt = fmt or default
     if fmt not in allowed:
         raise InputError(f"this picture cannot be written as {fmt}", where="command line",
@@ -48,7 +53,8 @@ def emit(data: str | bytes, path: str | None) -> None:
         else:
             p.write_text(data, encoding="utf-8")
     except OSError as e:
-        raise InputError(f"cannot write: {e.strerror}", file=str(p)) from None
+        raise InputError(f"cannot write: {e.strerror}", file=str(p),
+                         fix="choose a path in a directory you can write to") from None
 
 
 def graph_output(dot_text: str, fmt: str, *, prefer: str | None = None) -> str | bytes:

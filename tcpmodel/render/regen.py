@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..spec import load_variant, specs_dir
 from .graphviz import PURE, find_layout, render
+from .files import emit
 
 # (file stem, what it shows) in the order of diagrams/README.md
 CONTENTS = {
@@ -104,7 +105,6 @@ def regenerate(directory=None, *, verify: bool = False) -> list[str]:
             continue
         changed.append(str(path))
         if not verify:
-            d.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            emit(data, str(path))
     return changed
 
