@@ -27,14 +27,17 @@ def test_readme_example_figures_are_current():
     m = re.search(r"== time-wait \(rfc9293\).*?\n.*?\n\s+([\d,]+) states, ([\d,]+) transitions, depth (\d+)",
                   readme)
     assert m, "README lost its example"
-    _, res = run_check("time-wait")
-    assert (res.states, res.transitions, res.depth) == tuple(int(x.replace(",", "")) for x in m.groups())
+    _, tw = run_check("time-wait")
+    assert (tw.states, tw.transitions, tw.depth) == tuple(int(x.replace(",", "")) for x in m.groups())
     fixed = re.search(r"time_wait_safety\s+always\s+holds\s+-\s+all ([\d,]+) reachable", readme)
     _, res = run_check("time-wait", variant="rfc1337")
     assert res.states == int(fixed.group(1).replace(",", ""))
-    steps = int(re.search(r"time_wait_safety\s+always\s+VIOLATED\s+(\d+)", readme).group(1))
-    bad = next(p for p in run_check("time-wait")[1].properties if p.name == "time_wait_safety")
-    assert bad.depth == steps
+    table = readme[m.end():].split("property           kind", 1)[1].split("\n\n", 1)[0]
+    row = re.compile(r"\s+\w+\s+(always|sometimes|eventually|leads_to)\s")
+    rows = [line.split()[:4] for line in table.splitlines() if row.match(line)]
+    actual = [[p.name, p.kind, p.verdict.upper() if p.verdict == "violated" else p.verdict,
+               str(p.depth) if p.depth is not None else "-"] for p in tw.properties]
+    assert rows == actual, "README's example table differs from 'tcpmodel check time-wait'"
 
 
 def test_every_picture_command_and_option_is_documented():
