@@ -34,8 +34,10 @@ def _number(convert, minimum: float, strict: bool = False):
         try:
             value = convert(text)
         except ValueError:
+            value = None
+        if value is None or value != value:  # value != value: nan
             raise argparse.ArgumentTypeError(f"{text!r} is not {word}") from None
-        if not (value > minimum if strict else value >= minimum):  # also rejects nan
+        if not (value > minimum if strict else value >= minimum):
             raise argparse.ArgumentTypeError(f"{text} is too small: must be {bound}")
         return value
     return parse

@@ -235,6 +235,10 @@ def compile_lines(sc: Scenario, model) -> None:
             ln.fate = raw.get("fate", "arrives")
             if ln.fate not in FATES:
                 raise src.error(f"unknown fate '{ln.fate}'", "fate", did_you_mean(ln.fate, FATES))
+            if (kind == "inject" or ln.fate == "dropped") and not system.attack_budget:
+                raise src.error("only the attacker injects or drops segments, and attacker = 0",
+                                kind if kind == "inject" else "fate",
+                                "set attacker = 1 (or more) in [params]")
             if "data" in raw:
                 ln.data = bool(raw["data"])
             ln.name = raw.get("name")
@@ -295,6 +299,8 @@ def _side(v, src: Src, key: str) -> int:
         return 0
     if v in ("B", "b"):
         return 1
+    if v is None:
+        raise src.error(f"this line needs '{key}', the endpoint", key, f'{key} = "A" or {key} = "B"')
     raise src.error(f"endpoint '{v}' is not A or B", key, f'{key} = "A"')
 
 
@@ -583,6 +589,9 @@ def variants_of(name_or_path: str) -> list[str]:
     exp = tf.data.get("expect", {})
     if exp:
         for v in exp:
-            load_variant(v)  # fail early on a misspelt variant
+            try:
+                load_variant(v)  # fail early on a misspelt variant
+            except InputError as e:
+                raise e.located(file=tf.path, where="expect") from None
         return list(exp)
     return [tf.data.get("variant", "rfc9293")]

@@ -113,7 +113,7 @@ BAD_INPUTS = {
                          "argument --samples: -1 is too small"),
     "zero bmc budget": (["check", "handshake", "--engine", "z3", "--bmc-budget", "0"],
                         "argument --bmc-budget: 0 is too small"),
-    "nan timeout": (["check", "handshake", "--timeout", "nan"], "must be above 0"),
+    "nan timeout": (["check", "handshake", "--timeout", "nan"], "'nan' is not a number"),
     "negative graph limit": (["check", "handshake", "--graph-limit", "-1", "--graph", "g.dot"],
                              "must be at least 0"),
     "report max states": (["report", "handshake", "--max-states", "-1"], "must be at least 1"),

@@ -40,6 +40,24 @@ def test_readme_example_figures_are_current():
     assert rows == actual, "README's example table differs from 'tcpmodel check time-wait'"
 
 
+def test_every_command_option_and_choice_is_documented_somewhere():
+    from tcpmodel.cli import _parser
+    docs = (ROOT / "README.md").read_text() + "".join(
+        p.read_text() for p in sorted((ROOT / "docs").glob("*.md")))
+    sub = next(a for a in _parser()._actions if a.dest == "cmd")
+    missing = []
+    for cmd, parser in sub.choices.items():
+        assert f"tcpmodel {cmd}" in docs, cmd
+        for action in parser._actions:
+            opts = [o for o in action.option_strings if o not in ("--help", "-h")]
+            if opts and not any(re.search(re.escape(o) + r"\b", docs) for o in opts):
+                missing.append((cmd, opts))
+            if not opts and action.choices:  # positional choices, e.g. list params
+                missing += [(cmd, c) for c in action.choices
+                            if not re.search(rf"tcpmodel {cmd}( \S+)* {re.escape(c)}\b", docs)]
+    assert not missing, missing
+
+
 def test_every_picture_command_and_option_is_documented():
     from tcpmodel.cli import _parser
     doc = (ROOT / "docs" / "pictures.md").read_text()

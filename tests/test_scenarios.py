@@ -81,6 +81,10 @@ def test_scenario_errors_are_one_line(tmp_path):
         "bad-state.toml": ('[[line]]\nsend = "SYN"\nby = "A"\nthen = { b = "SYN-RCVD" }\n',
                            "unknown state 'SYN-RCVD'"),
         "bad-flag.toml": ('[[line]]\ninject = "SYN,PSH"\nto = "B"\n', "unknown control flag 'PSH'"),
+        "no-attacker.toml": ('[[line]]\ninject = "RST"\nto = "B"\n', "set attacker = 1"),
+        "no-by.toml": ('[[line]]\nsend = "SYN"\n', "this line needs 'by'"),
+        "bad-variant.toml": ('expect = { rfc9999 = "found" }\n[[line]]\nsend = "SYN"\nby = "A"\n',
+                             "rfc9999"),
     }
     for name, (text, needle) in bad.items():
         path = write(tmp_path, text, name)
@@ -89,6 +93,7 @@ def test_scenario_errors_are_one_line(tmp_path):
         assert needle in str(e.value) and name in str(e.value), (name, str(e.value))
         code, _, err = cli_run("scenario", path)
         assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+        assert name in err and needle in err, (name, err)
 
 
 def test_scenario_cli_json_and_charts(tmp_path):
