@@ -109,6 +109,7 @@ class EndpointMachine:
         self.iss_choices = self._iss_choices()
         self.rules = spec.rules
         self._rule_names: list[set] = []
+        self._check_redefinitions()
         self._compiled = [self._compile_rule(r) for r in spec.rules]
         self._classify = self._compile_classify()
         # candidate rules per (state, event), in file order
@@ -215,6 +216,22 @@ class EndpointMachine:
             sc.names[g] = E.Binding(("list", self.state_enum), const=tuple(members), is_const=True)
         sc.macros = {k: t.node for k, t in self.spec.defines.items()}
         return sc
+
+    def _check_redefinitions(self) -> None:
+        """An overlay's [define] must keep the type the base's rules were written against;
+        otherwise the error would surface at some base rule, far from its cause."""
+        scope = self.scope()
+        for name, old in self.spec.redefined.items():
+            new = self.spec.defines[name]
+            try:
+                was = E.Compiler(scope).compile(old.node).type
+                now = E.Compiler(scope).compile(new.node).type
+            except E.ExprError:
+                continue  # reported where it is used, with its own location
+            if was != now:
+                raise new.src.error(f"'{name}' is {E.type_name(now)} here but {E.type_name(was)} "
+                                    f"in {old.src.file}:{old.src.line}, where rules use it", name,
+                                    f"keep '{name}' a {E.type_name(was)} expression")
 
     def _expr(self, text, scope: E.Scope, want):
         try:

@@ -133,6 +133,7 @@ class EndpointSpec:
     constants: dict
     defines: dict             # name -> Text
     rules: list = field(default_factory=list)
+    redefined: dict = field(default_factory=dict)  # name -> the Text an overlay replaced
     diagram: "DiagramSpec | None" = None   # how `tcpmodel diagram` lays the states out
 
 
@@ -401,6 +402,10 @@ def _apply_overlay(base: EndpointSpec, tf: TomlFile) -> EndpointSpec:
                       name=d.get("name", Path(f).stem),
                       description=d.get("description", base.description))
     _merge_constants(spec, d.get("constants", {}), tf)
+    spec.redefined = dict(base.redefined)
+    for k in d.get("define", {}):
+        if k in base.defines:
+            spec.redefined.setdefault(k, base.defines[k])
     _merge_defines(spec, d.get("define", {}), tf)
     removes = d.get("remove", [])
     if isinstance(removes, str):
@@ -489,12 +494,15 @@ def validate(spec: EndpointSpec) -> None:
         if ev not in seg_events:
             raise t.src.error(f"'{ev}' is not a segment event", ev,
                               did_you_mean(ev, seg_events))
-    ids = set()
+    ids: dict = {}
     rules = []
     for r in spec.rules:
-        if r.id in ids:
-            raise r.src.error(f"duplicate rule id '{r.id}'", "id", "give each rule its own id")
-        ids.add(r.id)
+        if r.id in ids:  # blame the rule from the later file: an overlay reusing a base id
+            first, again = sorted((ids[r.id], r), key=lambda x: spec.files.index(x.src.file))
+            raise again.src.error(f"duplicate rule id '{r.id}' (also {first.src.file}:"
+                                  f"{first.src.line})", "id",
+                                  "give each rule its own id, or 'replace' the other rule")
+        ids[r.id] = r
         states = expand_states(spec, r.states, r.src)
         events = expand_events(spec, r.events, r.src)
         for k, _ in r.assign:

@@ -99,3 +99,15 @@ def test_unknown_key_is_not_ignored(tmp_path):
     text = BASE.replace('id = "closed-open-passive"\n', 'id = "closed-open-passive"\nnxt = "LISTEN"\n')
     with pytest.raises(InputError, match="unknown key 'nxt'.*next"):
         load_variant(write(tmp_path, "x.toml", text))
+
+
+def test_overlay_errors_name_the_overlay(tmp_path):
+    from tcpmodel.endpoint import EndpointMachine
+    from tcpmodel.params import resolve
+    dup = write(tmp_path, "dup.toml", 'extends = "rfc9293"\n[[rule]]\nbefore = "sync-rst"\n'
+                'id = "sync-rst"\nstate = "TIME-WAIT"\nevent = ["rcv_rst"]\n')
+    with pytest.raises(InputError, match=r"dup.toml:2: .*duplicate rule id 'sync-rst' \(also "):
+        load_variant(dup)
+    retyped = write(tmp_path, "retyped.toml", 'extends = "rfc9293"\n[define]\nack_ok = "seg.ack"\n')
+    with pytest.raises(InputError, match=r"retyped.toml:3: .*'ack_ok' is seq here but bool in "):
+        EndpointMachine(load_variant(retyped), resolve({}), "A")
