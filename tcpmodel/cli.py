@@ -230,6 +230,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_DISAGREE
 
 
+def _require_properties(models) -> None:
+    """A check with nothing to check would print an empty table and exit 0: refuse it."""
+    for m in models:
+        if not m.properties:
+            raise InputError("this check has no properties", file=m.check.path,
+                             fix='list some, e.g. properties = ["no_deadlock"], add a '
+                                 '[[property]] table, or pass --property NAME')
+
+
 def cmd_check(args) -> int:
     from .check import build, list_checks, load_check
     from .engines import explicit
@@ -243,6 +252,7 @@ def cmd_check(args) -> int:
     # load and build everything first: bad input fails before any search runs
     models = [build(load_check(n, overrides=overrides, variant=args.variant), args.property or None)
               for n in names]
+    _require_properties(models)
     if args.jobs > 1 and len(models) > 1 and args.engine == "explicit":
         return _check_in_parallel(args, names, overrides)
     results = []
@@ -496,8 +506,8 @@ def cmd_trace(args) -> int:
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"cannot read: {e}", file=args.file) from None
     except json.JSONDecodeError as e:
-        raise InputError(f"malformed JSON: {e.msg}", file=args.file,
-                         where=f"{e.lineno}:{e.colno}") from None
+        raise InputError(f"malformed JSON: {e.msg}", file=args.file, where=f"{e.lineno}:{e.colno}",
+                         fix="give a file written by tcpmodel check --json or --out") from None
     found, title = _pick_trace(doc, args)
     trace = trace_from_json(found, file=args.file)
     title = args.title or title or Path(args.file).stem
@@ -558,6 +568,7 @@ def cmd_report(args) -> int:
     overrides = _parse_sets(args.set)
     models = [build(load_check(n, overrides=overrides, variant=args.variant))
               for n in (args.checks or list_checks())]
+    _require_properties(models)
     runs, results = [], []
     for model in models:
         res = _search(model, args.quiet, args.max_states, args.timeout)
@@ -587,12 +598,16 @@ def cmd_report(args) -> int:
 
 
 def cmd_diagrams(args) -> int:
+    from pathlib import Path
+
     from .render.regen import regenerate
     changed = regenerate(args.dir, verify=args.verify)
     for path in changed:
-        print(f"  {'differs' if args.verify else 'written'}: {path}", file=sys.stderr)
+        word = "written" if not args.verify else "differs" if Path(path).exists() else "missing"
+        print(f"  {word}: {path}", file=sys.stderr)
     if args.verify and changed:
-        print("tcpmodel: diagrams/ is out of date: run 'tcpmodel diagrams'", file=sys.stderr)
+        again = "tcpmodel diagrams" + (f" --dir {args.dir}" if args.dir else "")
+        print(f"tcpmodel: {args.dir or 'diagrams/'} is out of date: run '{again}'", file=sys.stderr)
         return EXIT_VIOLATED
     return EXIT_OK
 

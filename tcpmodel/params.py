@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import InputError, did_you_mean
+from .tomlfile import toml_value
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def coerce(name: str, value, *, file: str | None = None, where: str | None = Non
                          fix=did_you_mean(name, SCHEMA))
 
     def bad(msg, fix):
-        return InputError(f"parameter {name} = {value!r}: {msg}", file=file, where=where, fix=fix)
+        return InputError(f"parameter {name} = {toml_value(value)}: {msg}", file=file, where=where,
+                          fix=fix)
 
     if p.kind == "bool":
         if isinstance(value, bool):

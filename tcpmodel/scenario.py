@@ -22,7 +22,7 @@ from .errors import InputError, did_you_mean
 from .props import system_scope
 from .spec import FLAGS, Src, load_variant, parse_text, specs_dir
 from .system import SIDES
-from .tomlfile import check_keys, load_toml
+from .tomlfile import check_keys, load_toml, toml_value
 from .trace import build_trace
 
 LINE_KEYS = {"send", "by", "via", "fate", "name", "where", "arrive", "call", "crash", "timeout",
@@ -186,22 +186,8 @@ def _check_text(d: dict) -> str:
         if table in d:
             out.append(f"[{table}]")
             for k, v in d[table].items():
-                out.append(f"{k} = {_toml(v)}")
+                out.append(f"{k} = {toml_value(v)}")
     return "\n".join(out) + "\n"
-
-
-def _toml(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return str(v)
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {_toml(x)}" for k, x in v.items()) + " }"
-    raise TypeError(type(v))
 
 
 # ---------------------------------------------------------------- compiling lines

@@ -83,3 +83,18 @@ def check_keys(table: dict, allowed, *, file: str, where: str) -> None:
         if k not in allowed:
             raise InputError(f"unknown key '{k}'", file=file, where=where,
                              fix=did_you_mean(k, allowed))
+
+
+def toml_value(v) -> str:
+    """A value as a TOML file spells it: true, "text", [1, 2], { k = 1 }."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
+    return str(v)  # dates and times: str() is their TOML spelling

@@ -144,6 +144,8 @@ BAD_FILES = {
     "bad-param.toml": ('[params]\nloss = -1\n', "loss"),
     "type-error.toml": ('[[property]]\nname = "x"\nformula = "always a.snd_nxt < 3"\n', "seq_lt"),
     "bad-key.toml": ('[params]\nlos = 1\n', "did you mean 'loss'"),
+    "no-props.toml": ('properties = []\n', "this check has no properties"),
+    "toml-spelling.toml": ('[params]\nloss = true\n', "parameter loss = true:"),
 }
 
 
