@@ -69,3 +69,15 @@ def test_every_picture_command_and_option_is_documented():
             if opts:
                 assert any(re.search(re.escape(o) + r"\b", doc) for o in opts), (cmd, opts)
     assert "--out" in doc
+
+
+def test_the_check_file_example_in_model_md_loads(tmp_path):
+    from tcpmodel.check import build, load_check
+    doc = (ROOT / "docs" / "model.md").read_text()
+    example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    example = example.replace('"..."', '"true"').replace("my_invariant", "true")
+    path = tmp_path / "example.toml"
+    path.write_text(example)
+    model = build(load_check(str(path)))
+    names = [p.name for p in model.properties]
+    assert names == ["no_deadlock", "both_established", "never_closing"]
