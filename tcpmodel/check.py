@@ -225,6 +225,29 @@ def compile_scripts(check: Check, machines) -> tuple:
     return tuple(out)
 
 
+def _with_local_definitions(p: PropertyDef, defines: dict) -> PropertyDef:
+    """A library property's doc describes the library's definitions; where the check
+    redefines one the formula reads (``end`` in close), the doc says so."""
+    lib = load_library()[0]
+    seen: list[str] = []
+
+    def visit(node):
+        for x in E.walk(node):
+            key = getattr(x, "dotted", None)
+            if key in defines and key not in seen:
+                seen.append(key)
+                visit(defines[key].node)
+    try:
+        visit(E.parse(p.formula))
+    except E.ExprError:
+        return p  # compile_property reports it
+    own = [k for k in seen if k in lib and defines[k] is not lib[k]]
+    if not own or not p.doc:
+        return p
+    local = "; ".join(f"{k} = {' '.join(defines[k].text.split())}" for k in own)
+    return dc_replace(p, doc=f"{p.doc}; in this check {local}")
+
+
 def build(check: Check, only: list[str] | None = None) -> Model:
     """Compose the system and compile the (selected) properties."""
     system = System(check.spec, check.params, ())
@@ -240,6 +263,7 @@ def build(check: Check, only: list[str] | None = None) -> Model:
                                  "has none either", where="--property", fix=did_you_mean(n, known))
         defs = [known[n] for n in only]
     scope = system_scope(system, {k: t.node for k, t in check.defines.items()}, check.params)
+    defs = [_with_local_definitions(p, check.defines) for p in defs]
     props: list[Property] = []
     for p in defs:
         prop = compile_property(p, scope)

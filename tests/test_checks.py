@@ -48,3 +48,13 @@ def test_crash_leaves_a_half_open_connection():
     assert v["half_open_reached"] == "holds"
     last = next(p for p in res.properties if p.name == "no_half_open_deadlock").trace.steps
     assert any(s.kind == "crash" for s in last)
+
+
+def test_a_redefined_library_name_is_shown_next_to_the_property_doc(tmp_path):
+    from tcpmodel.check import build, load_check
+    path = tmp_path / "c.toml"
+    path.write_text('properties = ["no_deadlock", "both_established"]\n'
+                    "[define]\nend = \"a.state == 'LISTEN'\"\n")
+    docs = {p.name: p.doc for p in build(load_check(str(path))).properties}
+    assert docs["no_deadlock"].endswith("; in this check end = a.state == 'LISTEN'")
+    assert "in this check" not in docs["both_established"]
