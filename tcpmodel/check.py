@@ -241,7 +241,7 @@ def _with_local_definitions(p: PropertyDef, defines: dict) -> PropertyDef:
         visit(E.parse(p.formula))
     except E.ExprError:
         return p  # compile_property reports it
-    own = [k for k in seen if k in lib and defines[k] is not lib[k]]
+    own = [k for k in seen if k in lib and defines[k].src.file != lib[k].src.file]
     if not own or not p.doc:
         return p
     local = "; ".join(f"{k} = {' '.join(defines[k].text.split())}" for k in own)

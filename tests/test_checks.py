@@ -58,3 +58,5 @@ def test_a_redefined_library_name_is_shown_next_to_the_property_doc(tmp_path):
     docs = {p.name: p.doc for p in build(load_check(str(path))).properties}
     assert docs["no_deadlock"].endswith("; in this check end = a.state == 'LISTEN'")
     assert "in this check" not in docs["both_established"]
+    shipped = build(load_check("crash")).properties  # defines nothing of its own
+    assert not any("in this check" in p.doc for p in shipped)

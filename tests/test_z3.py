@@ -285,3 +285,16 @@ def test_z3_engine_leaves_liveness_unknown_and_refuses_the_attacker():
     assert code == 3 and p["verdict"] == "unknown" and "liveness" in p["detail"]
     code, _, err = run("check", "handshake", "--engine", "z3", "--set", "attacker=1")
     assert code == 2 and "does not model the attacker" in err
+
+
+def test_a_short_liveness_trace_is_no_disagreement():
+    # with both sides crashing, half_open_resolved fails in 6 steps (a dead end): BMC does not
+    # look for liveness violations, so its silence up to depth 8 is not a disagreement
+    model, eres = run_check("crash", properties=["half_open_resolved", "no_half_open_deadlock"],
+                            crash_sides="both")
+    live = next(p for p in eres.properties if p.name == "half_open_resolved")
+    assert live.verdict == "violated" and live.depth <= 8
+    zres = symbolic.check(model, depth=8, prove=False,
+                          lengths=crosscheck.trace_lengths(eres))
+    assert crosscheck.compare(model, eres, zres) == []
+    assert "half_open_resolved" not in crosscheck.trace_lengths(eres)

@@ -19,6 +19,7 @@ import random
 
 import z3
 
+from ..props import SAFETY_KINDS
 from ..results import UNKNOWN
 from .bmc import Unrolling, replay
 from .z3enc import Encoding, EncodingError
@@ -46,7 +47,8 @@ def trace_depth(p) -> int | None:
 def trace_lengths(explicit_res) -> dict:
     """Property name -> length of the explicit engine's shortest trace (for the z3 engine
     to confirm: ``symbolic.check(lengths=...)``)."""
-    return {p.name: len(p.trace) for p in explicit_res.properties if p.trace is not None}
+    return {p.name: len(p.trace) for p in explicit_res.properties
+            if p.trace is not None and p.kind in SAFETY_KINDS}
 
 
 def compare(model, eres, zres) -> list[str]:
@@ -57,7 +59,7 @@ def compare(model, eres, zres) -> list[str]:
     failing: dict = {}  # strengthening text -> reachable states violating it (shared text: once)
     for e in eres.properties:
         z = zby.get(e.name)
-        if z is None:
+        if z is None or e.kind not in SAFETY_KINDS:  # the z3 engine leaves liveness unknown
             continue
         if e.verdict != UNKNOWN and z.verdict != UNKNOWN and e.verdict != z.verdict:
             out.append(f"{e.name}: explicit says {e.verdict} ({e.method}), "

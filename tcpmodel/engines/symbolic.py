@@ -17,6 +17,7 @@ import time
 
 import z3
 
+from ..props import SAFETY_KINDS
 from ..results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
 from . import bmc
 from .induction import Proof, Prover, describe_state
@@ -79,7 +80,7 @@ def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kma
            keep_going, lengths, bmc_budget) -> CheckResult:
     t0 = time.monotonic()
     lengths = lengths or {}
-    safety = [p for p in model.properties if p.kind in ("always", "sometimes")]
+    safety = [p for p in model.properties if p.kind in SAFETY_KINDS]
     hits, errors = {}, {}
     for p in safety:
         if p.name in lengths and not prover.interrupted:
@@ -109,7 +110,7 @@ def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kma
                       complete=run.stop_reason is None, bmc_depth=run.depth, bmc_bound=depth,
                       bmc_times=run.times, bmc_properties=len(todo), mismatches=[f"{n}: {e}" for n, e in errors.items()])
     for p in model.properties:
-        if p.kind not in ("always", "sometimes"):
+        if p.kind not in SAFETY_KINDS:
             res.properties.append(PropertyResult(
                 p.name, p.kind, p.formula, UNKNOWN, p.doc, method="z3",
                 detail="liveness is not checked by the z3 engine"))
