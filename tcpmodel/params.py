@@ -126,10 +126,15 @@ def resolve(raw: dict, *, file: str | None = None, where_of=lambda k: None) -> d
         out[k] = coerce(k, v, file=file, where=where_of(k))
     n = out["seq_space"]
     for k in ("iss_a", "iss_b"):
+        if out["iss"] == "any":
+            break  # every ISS is tried: the fixed choices are unused
         values = out[k] if isinstance(out[k], list) else [out[k]]
         if any(v >= n for v in values):
-            raise InputError(f"parameter {k} = {out[k]} is outside the sequence space 0..{n - 1}",
-                             file=file, where=where_of(k), fix=f"use values below seq_space ({n})")
+            given = "" if k in raw else "the default "
+            raise InputError(f"{given}parameter {k} = {out[k]} is outside the sequence space "
+                             f"0..{n - 1}", file=file, where=where_of(k),
+                             fix=f"set {k} below seq_space ({n}), e.g. {k} = {n // 2 - 1}, "
+                                 "or iss = \"any\"")
         if isinstance(out[k], list) and len(values) < out["incarnations"]:
             raise InputError(f"parameter {k} lists {len(values)} ISS values for "
                              f"{out['incarnations']} incarnations", file=file, where=where_of(k),
