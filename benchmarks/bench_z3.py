@@ -10,6 +10,7 @@
    ``--engine z3`` runs them when nothing is proved), up to --scaling-depth or --scaling-budget.
 
     python3 benchmarks/bench_z3.py [--runs 3] [--spacer 60] [--scaling-depth 14] [--quick]
+                                   [--parts counterexamples,proofs,scaling]
 """
 
 from __future__ import annotations
@@ -118,11 +119,16 @@ def main() -> None:
     ap.add_argument("--scaling-depth", type=int, default=14)
     ap.add_argument("--scaling-budget", type=float, default=60.0)
     ap.add_argument("--quick", action="store_true", help="one run, no scaling table")
+    ap.add_argument("--parts", default="counterexamples,proofs,scaling",
+                    help="comma-separated subset of counterexamples, proofs, scaling")
     args = ap.parse_args()
     runs = 1 if args.quick else args.runs
-    counterexamples(runs)
-    proofs(runs, args.spacer)
-    if not args.quick:
+    parts = set(args.parts.split(","))
+    if "counterexamples" in parts:
+        counterexamples(runs)
+    if "proofs" in parts:
+        proofs(runs, args.spacer)
+    if "scaling" in parts and not args.quick:
         scaling(args.scaling_depth, args.scaling_budget)
 
 
