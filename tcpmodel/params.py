@@ -126,11 +126,8 @@ def resolve(raw: dict, *, file: str | None = None, where_of=lambda k: None) -> d
         out[k] = coerce(k, v, file=file, where=where_of(k))
     n = out["seq_space"]
     for k in ("iss_a", "iss_b"):
-        if out["iss"] == "any":  # every ISS is tried: a fixed choice would be ignored
-            if k in raw:
-                raise InputError(f"parameter {k} is unused while iss = \"any\"", file=file,
-                                 where=where_of(k), fix=f"also set iss = \"fixed\" to use {k}")
-            continue
+        if out["iss"] == "any":
+            break  # every ISS is tried; the fixed choices are unused
         values = out[k] if isinstance(out[k], list) else [out[k]]
         if any(v >= n for v in values):
             given = "" if k in raw else "the default "
