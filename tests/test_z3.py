@@ -298,3 +298,9 @@ def test_a_short_liveness_trace_is_no_disagreement():
                           lengths=crosscheck.trace_lengths(eres))
     assert crosscheck.compare(model, eres, zres) == []
     assert "half_open_resolved" not in crosscheck.trace_lengths(eres)
+
+
+def test_a_library_property_the_check_does_not_list():
+    model = build(load_check("half-open"), ["seq_agreement"])  # as --property seq_agreement
+    zres = symbolic.check(model, depth=3, prove=False)
+    assert zres.properties[0].verdict == "unknown" and "holds up to depth 3" in zres.properties[0].detail

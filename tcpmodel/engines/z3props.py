@@ -18,7 +18,10 @@ class PropertyTerms:
     def __init__(self, enc):
         self.enc = enc
         model = enc.model
-        self.defs = {d.name: d for d in model.check.property_defs}
+        from ..check import load_library
+        # --property may name any library property, not only the check's own
+        self.defs = dict(load_library()[1])
+        self.defs.update({d.name: d for d in model.check.property_defs})
         macros = {k: t.node for k, t in model.check.defines.items()}
         self.base = system_scope(enc.system, macros, model.check.params)
         self._terminal: dict = {}
