@@ -35,7 +35,7 @@ COUNTEREXAMPLES = [("half-open", None, "no_half_open_deadlock"),
                    ("time-wait", None, "time_wait_safety")]
 # (check, overrides) whose strengthened properties are proved
 PROOFS = [("handshake", {}), ("handshake", {"seq_space": 256}),
-          ("handshake", {"seq_space": 256, "capacity": 4}), ("close", {}),
+          ("handshake", {"seq_space": 256, "capacity": 4}), ("close", {}), ("half-open-keepalive", {}),
           ("close", {"seq_space": 256, "capacity": 4, "loss": "unbounded"})]
 
 

@@ -26,7 +26,8 @@ def _z3_line(res) -> str:
     elif not res.bmc_properties:
         line = "z3: no property was left to BMC (each was proved or its trace length confirmed)"
     else:
-        line = f"z3: BMC of {res.bmc_properties} properties to depth {res.bmc_depth}"
+        n = res.bmc_properties
+        line = f"z3: BMC of {n} propert{'y' if n == 1 else 'ies'} to depth {res.bmc_depth}"
         if res.stop_reason:
             line += f" of {res.bmc_bound} (stopped: {res.stop_reason})"
         elif res.bmc_bound is not None and res.bmc_depth < res.bmc_bound:

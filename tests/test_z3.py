@@ -182,7 +182,7 @@ def test_time_wait_witnesses_have_the_bfs_length():
 
 # ------------------------------------------------------------------ proofs
 
-@pytest.mark.parametrize("name", ["handshake", "close"])
+@pytest.mark.parametrize("name", ["handshake", "close", "half-open-keepalive"])
 def test_invariants_are_proved_and_their_strengthening_is_reachable_truth(name):
     invariants = [p.name for p in load_check(name).property_defs if p.formula.startswith("always")]
     model, eres = run_check(name, properties=invariants)
