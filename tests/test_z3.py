@@ -26,7 +26,7 @@ from tcpmodel.engines.z3enc import Encoding, EncodingError
 from tcpmodel.engines.z3expr import Sorts, Z3Compiler, Z3Scope
 from tcpmodel.engines.z3react import Reactor
 
-CHECKS = ["handshake", "close", "crash", "time-wait"]
+CHECKS = ["handshake", "close", "crash", "time-wait", "half-open", "half-open-keepalive"]
 
 
 def model_of(name, properties=None, **overrides):
@@ -304,3 +304,13 @@ def test_a_library_property_the_check_does_not_list():
     model = build(load_check("half-open"), ["seq_agreement"])  # as --property seq_agreement
     zres = symbolic.check(model, depth=3, prove=False)
     assert zres.properties[0].verdict == "unknown" and "holds up to depth 3" in zres.properties[0].detail
+
+
+@pytest.mark.parametrize("name", ["half-open", "half-open-keepalive"])
+def test_both_engines_agree_on_the_half_open_checks(name):
+    safety = [p.name for p in load_check(name).property_defs
+              if p.formula.split()[0] in ("always", "sometimes")]
+    model, eres = run_check(name, properties=safety)
+    zres = symbolic.check(model, depth=8, lengths=crosscheck.trace_lengths(eres))
+    assert crosscheck.compare(model, eres, zres) == []
+    assert all(z.verdict != "unknown" for z in zres.properties), [z.detail for z in zres.properties]
