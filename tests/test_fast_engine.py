@@ -69,3 +69,22 @@ def test_attacker_models_fall_back_to_the_reference_engine():
     a = explore(m.system, [])
     b = explore_reference(m.system, [])
     assert list(a.states) == list(b.states) and a.transitions == b.transitions
+
+
+def test_properties_over_channel_contents_get_the_reference_verdicts(tmp_path):
+    # the fast engine memoises truths per control state and channel sizes, so a property that
+    # quantifies over the segments in flight must run on the reference engine (a fast run
+    # once said "holds" here)
+    from tcpmodel.engines.explicit import explore
+    path = tmp_path / "q.toml"
+    path.write_text('properties = []\n[params]\ncrashes = 1\ncrash_sides = "b"\nincarnations = 2\n'
+                    "[scripts]\na = [{ call = \"open_active\", when = \"peer.state == 'LISTEN'\" }]\n"
+                    'b = ["open_passive"]\n'
+                    '[[property]]\nname = "only_syns"\nformula = "always all(ab, seg.SYN)"\n'
+                    '[[property]]\nname = "no_acks_back"\nformula = "always count(ba, seg.ACK) == 0"\n'
+                    '[[property]]\nname = "empty"\nformula = "always ab.size == 0"\n')
+    m = build(load_check(str(path)))
+    a = explore_reference(m.system, m.properties)
+    b = explore(m.system, m.properties)
+    assert a.found == b.found and len(a.states) == len(b.states)
+    assert set(b.found) == {"only_syns", "no_acks_back", "empty"}  # all three are violated

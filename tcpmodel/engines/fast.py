@@ -17,7 +17,7 @@ import numpy as np
 
 from ..system import INCA
 from .store import Chunked, Grow, SparseMap, Table2D, Visited
-from .tables import CH_BITS, CH_MASK, CTRL_BITS, Tables
+from .tables import CH_BITS, CH_MASK, CTRL_BITS, Tables, Unsupported
 
 SHIFT_C = np.uint64(2 * CH_BITS)
 SHIFT_AB = np.uint64(CH_BITS)
@@ -224,11 +224,14 @@ class Expander:
         return res & (gate >= 0)
 
 
+CHANNEL_CONTENTS = frozenset({"ab", "ba"})  # the names all/any/count quantify over
+
+
 class _Truth:
     """Safety properties evaluated once per distinct situation and memoised.
 
     Properties read endpoints, script positions, incarnations, counters and channel *sizes*,
-    never channel contents.  When no property reads a size, a state's truth depends on its
+    never channel contents (``explore_fast`` leaves those to the reference engine).  When no property reads a size, a state's truth depends on its
     control part (and whether it is terminal) and a step's on its move (a move belongs to one
     origin control) or, for loss and duplication, on (move, control): dense table lookups.
     Otherwise (rare) the channel sizes join the key of a sparse map.
@@ -335,6 +338,10 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
     stores the current chunk (numpy releases the GIL in sorting and table lookups).  Only
     the expanding thread interns, so ids and results are the same as with one worker.
     """
+    if any(p.reads & CHANNEL_CONTENTS for p in props):
+        # truths are memoised per control state and channel sizes (_Truth): a property that
+        # quantifies over the segments in flight needs each state's channels
+        raise Unsupported("a property reads channel contents")
     from concurrent.futures import ThreadPoolExecutor
     pool = ThreadPoolExecutor(1) if workers > 1 else None
     from .explicit import Exploration
