@@ -36,6 +36,7 @@ COUNTEREXAMPLES = [("half-open", None, "no_half_open_deadlock"),
 # (check, overrides) whose strengthened properties are proved
 PROOFS = [("handshake", {}), ("handshake", {"seq_space": 256}),
           ("handshake", {"seq_space": 256, "capacity": 4}), ("close", {}), ("half-open-keepalive", {}),
+          ("crash", {}),
           ("close", {"seq_space": 256, "capacity": 4, "loss": "unbounded"})]
 
 
@@ -73,7 +74,7 @@ def counterexamples(runs: int) -> None:
 
 def proofs(runs: int, spacer: float | None) -> None:
     print(f"proofs: k-induction with the check's strengthening (seconds, median of {runs})")
-    head = (f"{'check':<12} {'parameters':<40} {'property':<24} {'BFS states':>10} {'BFS s':>7} "
+    head = (f"{'check':<20} {'parameters':<40} {'property':<24} {'BFS states':>10} {'BFS s':>7} "
             f"{'result':<22} {'proof s':>8}")
     print(head)
     print("-" * len(head))
@@ -90,7 +91,7 @@ def proofs(runs: int, spacer: float | None) -> None:
                 continue
             proof, ps = timed(lambda m=model, p=p: Prover(Encoding(m)).k_induction(
                 p, p.strengthen.node), runs)
-            print(f"{name:<12} {params:<40} {p.name:<24} {states:>10} {es:>7} "
+            print(f"{name:<20} {params:<40} {p.name:<24} {states:>10} {es:>7} "
                   f"{proof.status + ' ' + proof.method.split()[-1]:<22} {ps:>8.2f}")
             if spacer:
                 sp = Prover(Encoding(model)).spacer(p, timeout=spacer)

@@ -314,3 +314,11 @@ def test_both_engines_agree_on_the_half_open_checks(name):
     zres = symbolic.check(model, depth=8, lengths=crosscheck.trace_lengths(eres))
     assert crosscheck.compare(model, eres, zres) == []
     assert all(z.verdict != "unknown" for z in zres.properties), [z.detail for z in zres.properties]
+
+
+def test_crash_sequence_agreement_is_proved_with_its_strengthening():
+    model, eres = run_check("crash", properties=["seq_agreement"])
+    zres = symbolic.check(model, depth=0)
+    p = zres.properties[0]
+    assert p.verdict == "holds" and p.method == "k-induction with strengthening k=1", p.detail
+    assert crosscheck.compare(model, eres, zres) == []  # crash_inv holds where BFS goes
