@@ -225,10 +225,9 @@ def compile_scripts(check: Check, machines) -> tuple:
     return tuple(out)
 
 
-def _with_local_definitions(p: PropertyDef, defines: dict) -> PropertyDef:
-    """A library property's doc describes the library's definitions; where the check
-    redefines one the formula reads (``end`` in close), the doc says so."""
-    lib = load_library()[0]
+def _with_local_definitions(p: PropertyDef, defines: dict, lib: dict) -> PropertyDef:
+    """A library property's doc describes the library's definitions (``lib``); where the
+    check redefines one the formula reads (``end`` in close), the doc says so."""
     seen: list[str] = []
 
     def visit(node):
@@ -263,7 +262,8 @@ def build(check: Check, only: list[str] | None = None) -> Model:
                                  "has none either", where="--property", fix=did_you_mean(n, known))
         defs = [known[n] for n in only]
     scope = system_scope(system, {k: t.node for k, t in check.defines.items()}, check.params)
-    defs = [_with_local_definitions(p, check.defines) for p in defs]
+    lib_defines = load_library()[0]
+    defs = [_with_local_definitions(p, check.defines, lib_defines) for p in defs]
     props: list[Property] = []
     for p in defs:
         prop = compile_property(p, scope)

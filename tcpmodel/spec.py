@@ -498,7 +498,8 @@ def validate(spec: EndpointSpec) -> None:
     rules = []
     for r in spec.rules:
         if r.id in ids:  # blame the rule from the later file: an overlay reusing a base id
-            first, again = sorted((ids[r.id], r), key=lambda x: spec.files.index(x.src.file))
+            order = {f: i for i, f in enumerate(spec.files)}
+            first, again = sorted((ids[r.id], r), key=lambda x: order.get(x.src.file, -1))
             raise again.src.error(f"duplicate rule id '{r.id}' (also {first.src.file}:"
                                   f"{first.src.line})", "id",
                                   "give each rule its own id, or 'replace' the other rule")
