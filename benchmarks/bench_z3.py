@@ -33,10 +33,10 @@ from tcpmodel.engines.z3enc import Encoding
 COUNTEREXAMPLES = [("half-open", None, "no_half_open_deadlock"),
                    ("crash", None, "no_half_open_deadlock"), ("crash", None, "no_deadlock"),
                    ("time-wait", None, "time_wait_safety")]
-# (check, overrides) whose strengthened properties are proved
+# (check, overrides[, variant]) whose strengthened properties are proved
 PROOFS = [("handshake", {}), ("handshake", {"seq_space": 256}),
           ("handshake", {"seq_space": 256, "capacity": 4}), ("close", {}), ("half-open-keepalive", {}),
-          ("crash", {}),
+          ("crash", {}), ("time-wait", {}, "rfc1337"),
           ("close", {"seq_space": 256, "capacity": 4, "loss": "unbounded"})]
 
 
@@ -78,9 +78,9 @@ def proofs(runs: int, spacer: float | None) -> None:
             f"{'result':<22} {'proof s':>8}")
     print(head)
     print("-" * len(head))
-    for name, over in PROOFS:
-        model = build(load_check(name, overrides=over))
-        params = " ".join(f"{k}={v}" for k, v in over.items()) or "defaults"
+    for name, over, *variant in PROOFS:
+        model = build(load_check(name, overrides=over, variant=variant[0] if variant else None))
+        params = " ".join([f"{k}={v}" for k, v in over.items()] + variant) or "defaults"
         if not over:
             eres = explicit.check(model)
             states, es = f"{eres.states:,}", f"{eres.seconds:.2f}"

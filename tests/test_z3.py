@@ -322,3 +322,15 @@ def test_crash_sequence_agreement_is_proved_with_its_strengthening():
     p = zres.properties[0]
     assert p.verdict == "holds" and p.method == "k-induction with strengthening k=1", p.detail
     assert crosscheck.compare(model, eres, zres) == []  # crash_inv holds where BFS goes
+
+
+def test_time_wait_safety_is_proved_on_rfc1337():
+    """RFC 1337's fix makes TIME-WAIT safe at any depth; without it BMC finds the assassination."""
+    model, eres = run_check("time-wait", variant="rfc1337", properties=["time_wait_safety"])
+    zres = symbolic.check(model, depth=0)
+    p = zres.properties[0]
+    assert p.verdict == "holds" and p.method == "k-induction with strengthening k=1", p.detail
+    assert crosscheck.compare(model, eres, zres) == []  # tw_inv holds where BFS goes
+    on9293 = model_of("time-wait", ["time_wait_safety"])  # the same strengthening, rfc9293
+    q = on9293.properties[0]
+    assert Prover(Encoding(on9293)).k_induction(q, q.strengthen.node).status != "proved"
