@@ -491,6 +491,21 @@ _SEQ_OPS = {
 }
 
 
+def expand_definition(node: Name, macros: dict, expanding: list, compile_one):
+    """Translate a name bound by ``[define]``: its definition, compiled in place, with
+    self-reference refused and errors located at the use (shared by every backend)."""
+    key = node.dotted
+    if key in expanding:
+        raise ExprError(f"definition '{key}' refers to itself", node.pos)
+    expanding.append(key)
+    try:
+        return compile_one(macros[key])
+    except ExprError as e:
+        raise ExprError(f"in definition '{key}': {e.msg}", node.pos, e.fix) from None
+    finally:
+        expanding.pop()
+
+
 class Compiler:
     """Type-checks an AST against a scope and turns it into closures.
 
@@ -609,15 +624,7 @@ class Compiler:
     def _name(self, node: Name) -> Compiled:
         key = node.dotted
         if key in self.scope.macros and key not in self.scope.names:
-            if key in self._expanding:
-                raise ExprError(f"definition '{key}' refers to itself", node.pos)
-            self._expanding.append(key)
-            try:
-                return self._c(self.scope.macros[key])
-            except ExprError as e:
-                raise ExprError(f"in definition '{key}': {e.msg}", node.pos, e.fix) from None
-            finally:
-                self._expanding.pop()
+            return expand_definition(node, self.scope.macros, self._expanding, self._c)
         b = self.scope.lookup(node)
         if isinstance(b.type, tuple):
             raise ExprError(f"'{key}' is a list; use it on the right of 'in'", node.pos)

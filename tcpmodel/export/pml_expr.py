@@ -88,13 +88,7 @@ class PromelaCompiler:
     def _name(self, node) -> P:
         key = node.dotted
         if key in self.scope.macros and key not in self.scope.names:
-            if key in self._expanding:
-                raise ExprError(f"definition '{key}' refers to itself", node.pos)
-            self._expanding.append(key)
-            try:
-                return self._c(self.scope.macros[key])
-            finally:
-                self._expanding.pop()
+            return E.expand_definition(node, self.scope.macros, self._expanding, self._c)
         b = self.scope.lookup(node)
         if b.is_const:
             v = b.const
