@@ -25,9 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tcpmodel.check import build, list_checks, load_check
-from tcpmodel.engines import bmc, explicit
-from tcpmodel.engines.induction import Prover
-from tcpmodel.engines.z3enc import Encoding
+from tcpmodel.engines import explicit
+from tcpmodel.engines.symbolic import bmc
+from tcpmodel.engines.symbolic.induction import Prover
+from tcpmodel.engines.symbolic.encoding import Encoding
 
 # (check, variant, property) of every shipped counterexample
 COUNTEREXAMPLES = [("half-open", None, "no_half_open_deadlock"),

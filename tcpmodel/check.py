@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import expr as E
 from . import params as P
-from .engines.live import resolve_fairness
+from .engines.explicit.liveness import resolve_fairness
 from .errors import InputError, did_you_mean
 from .props import Property, PropertyDef, compile_property, system_scope
 from .spec import EndpointSpec, Src, load_variant, parse_text, resolve_named, specs_dir

@@ -511,7 +511,7 @@ class Compiler:
 
     Type rules and constant folding live here; the leaves are built by ``_lift`` (an operation
     on non-constant operands) and ``_ite`` (a conditional), which a subclass can replace to
-    compile the same AST to another representation (see ``engines/z3enc.py``).
+    compile the same AST to another representation (see ``engines/symbolic/encoding.py``).
     """
 
     def __init__(self, scope: Scope):

@@ -5,7 +5,7 @@ import pytest
 
 from tcpmodel.check import build, load_check
 from tcpmodel.engines.explicit import explore_reference
-from tcpmodel.engines.fast import explore_fast
+from tcpmodel.engines.explicit.vectorised import explore_fast
 
 CASES = [(n, {}, None) for n in ("close", "crash", "half-open", "half-open-keepalive",
                                  "handshake", "time-wait")] + [
@@ -61,7 +61,7 @@ def test_two_workers_give_the_same_search():
 
 def test_attacker_models_fall_back_to_the_reference_engine():
     from tcpmodel.engines.explicit import explore
-    from tcpmodel.engines.tables import Unsupported
+    from tcpmodel.engines.explicit.tables import Unsupported
     m = build(load_check("handshake", overrides={"attacker": 1, "attacker_flags": ["RST"],
                                                    "iss": "fixed", "dup": 0}))
     with pytest.raises(Unsupported):

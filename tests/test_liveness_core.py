@@ -2,8 +2,8 @@
 
 import sys
 
-from tcpmodel.engines.liveness import Graph, fair_components, find_lasso
-from tcpmodel.engines.scc import strongly_connected_components
+from tcpmodel.engines.explicit.fair_cycles import Graph, fair_components, find_lasso
+from tcpmodel.engines.explicit.scc import strongly_connected_components
 
 
 def graph(n, edges, initial=(0,)):

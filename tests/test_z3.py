@@ -19,12 +19,13 @@ from conftest import run_check
 
 from tcpmodel import expr as E
 from tcpmodel.check import build, load_check
-from tcpmodel.engines import bmc, crosscheck, symbolic
+from tcpmodel.engines import crosscheck, symbolic
+from tcpmodel.engines.symbolic import bmc
 from tcpmodel.engines.explicit import explore
-from tcpmodel.engines.induction import Prover
-from tcpmodel.engines.z3enc import Encoding, EncodingError
-from tcpmodel.engines.z3expr import Sorts, Z3Compiler, Z3Scope
-from tcpmodel.engines.z3react import Reactor
+from tcpmodel.engines.symbolic.induction import Prover
+from tcpmodel.engines.symbolic.encoding import Encoding, EncodingError
+from tcpmodel.engines.symbolic.exprs import Sorts, Z3Compiler, Z3Scope
+from tcpmodel.engines.symbolic.reactions import Reactor
 
 CHECKS = ["handshake", "close", "crash", "time-wait", "half-open", "half-open-keepalive"]
 

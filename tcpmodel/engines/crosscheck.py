@@ -21,8 +21,8 @@ import z3
 
 from ..props import SAFETY_KINDS
 from ..results import UNKNOWN
-from .bmc import Unrolling, replay
-from .z3enc import Encoding, EncodingError
+from .symbolic.bmc import Unrolling, replay
+from .symbolic.encoding import Encoding, EncodingError
 
 
 def cross_check(model, eres, zres, *, samples: int = 2) -> dict:

@@ -17,9 +17,9 @@ from itertools import pairwise
 
 import z3
 
-from ..trace import build_trace
-from .z3enc import Encoding, EncodingError
-from .z3props import PropertyTerms
+from ...trace import build_trace
+from .encoding import Encoding, EncodingError
+from .formulas import PropertyTerms
 
 
 @dataclass

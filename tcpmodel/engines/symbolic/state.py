@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import z3
 
-from .. import expr as E
-from ..endpoint import FLAG_BIT
-from .z3expr import INT_BITS, Sorts, bits_for
+from ... import expr as E
+from ...endpoint import FLAG_BIT
+from .exprs import INT_BITS, Sorts, bits_for
 
 SEG_KEYS = ("seq", "ack", "flags", "data", "stag", "rtag")
 ACK_BIT = FLAG_BIT["ACK"]
@@ -130,7 +130,7 @@ class Layout:
 
     def __init__(self, system):
         if system.attack_budget:
-            from ..errors import InputError
+            from ...errors import InputError
             raise InputError("the z3 engine does not model the attacker", where="--engine",
                              fix="use the explicit engine (or tcpmodel scenario) with attacker > 0")
         self.system = system

@@ -8,7 +8,7 @@ One reaction circuit per step serves every endpoint action: the acting side's lo
 the event and the arriving segment are multiplexed into it.
 
 ``terminal`` (no action enabled) enumerates the finitely many concrete action instances; with
-concrete choices the same code folds to a small term (see the helpers in ``z3state``).
+concrete choices the same code folds to a small term (see the helpers in ``state``).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 import z3
 
-from .. import expr as E
-from ..check import script_scope
-from . import z3chan as C
-from .z3expr import Sorts
-from .z3react import EncodingError, Reaction, Reactor
-from .z3state import SEG_KEYS, Chan, Layout, State, and_, as_bool, ite, mux, not_, or_
+from ... import expr as E
+from ...check import script_scope
+from . import channels as C
+from .exprs import Sorts
+from .reactions import EncodingError, Reaction, Reactor
+from .state import SEG_KEYS, Chan, Layout, State, and_, as_bool, ite, mux, not_, or_
 
 __all__ = ["Choice", "Encoding", "EncodingError", "Step"]
 

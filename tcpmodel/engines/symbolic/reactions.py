@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import z3
 
-from .. import expr as E
-from ..endpoint import FLAG_BIT
-from ..system import NET_EVENTS
-from .z3expr import INT_BITS, Z3Compiler, Z3Scope, bits_for
-from .z3state import Layout, and_, ite, or_
+from ... import expr as E
+from ...endpoint import FLAG_BIT
+from ...system import NET_EVENTS
+from .exprs import INT_BITS, Z3Compiler, Z3Scope, bits_for
+from .state import Layout, and_, ite, or_
 
 
 class EncodingError(Exception):

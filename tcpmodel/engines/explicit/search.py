@@ -12,61 +12,12 @@ from __future__ import annotations
 import gc
 import time
 from array import array
-from dataclasses import dataclass, field
 
-from ..results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
-from ..trace import build_trace
-from .live import LIVENESS_KINDS, check_liveness, never_applicable, unknown
-from .liveness import Graph, bfs_within
-
-
-@dataclass
-class Exploration:
-    """The visited graph of one search, enough to replay any path."""
-    states: list                     # id -> state
-    index: dict                      # state -> id
-    parent: array                    # id -> parent id (-1 for initial states)
-    via: array                       # id -> index of the action in successors(parent)
-    transitions: int = 0
-    depth: int = 0
-    complete: bool = False
-    stop_reason: str | None = None
-    seconds: float = 0.0
-    terminal: int = 0
-    overflow: int = 0
-    fired: set = field(default_factory=set)       # (side, rule index) pairs that fired
-    found: dict = field(default_factory=dict)     # property name -> (state id, action index|None)
-    edges: list | None = None    # id -> [(target id, fairness label, k, fairness request)]
-
-    def path(self, sid: int) -> list[int]:
-        out = []
-        while sid >= 0:
-            out.append(sid)
-            sid = self.parent[sid]
-        return out[::-1]
-
-
-class Progress:
-    """Prints a progress line to stderr every ``every`` seconds (only when runs are long)."""
-
-    def __init__(self, label: str, stream, every: float = 2.0):
-        self.label = label
-        self.stream = stream
-        self.every = every
-        self.start = time.monotonic()
-        self.next = self.start + every
-        self.printed = False
-
-    def tick(self, states: int, queue: int, depth: int) -> None:
-        now = time.monotonic()
-        if now < self.next or self.stream is None:
-            return
-        self.next = now + self.every
-        rate = states / max(now - self.start, 1e-9)
-        self.stream.write(f"  [{self.label}] {states:,} states, {queue:,} queued, depth {depth}, "
-                          f"{rate:,.0f} states/s, {now - self.start:.0f} s\n")
-        self.stream.flush()
-        self.printed = True
+from ...results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
+from ...trace import build_trace
+from .exploration import Exploration, Progress
+from .fair_cycles import Graph, bfs_within
+from .liveness import LIVENESS_KINDS, check_liveness, never_applicable, unknown
 
 
 def explore(system, props, *, max_states: int | None = None, timeout: float | None = None,
@@ -75,11 +26,11 @@ def explore(system, props, *, max_states: int | None = None, timeout: float | No
     """Breadth-first search over ``system`` evaluating safety ``props`` on states and steps.
 
     With ``record_edges`` the labelled graph is kept (``Exploration.edges``) for liveness.
-    ``engine``: "fast" (vectorised, ``fast.py``) or "reference" (one state at a time, below);
+    ``engine``: "fast" (vectorised, ``vectorised.py``) or "reference" (one state at a time, below);
     both give the same states, ids, parents, counts and verdicts.
     """
     if engine == "fast":
-        from .fast import explore_fast
+        from .vectorised import explore_fast
         from .tables import TooLarge
         try:
             return explore_fast(system, props, max_states=max_states, timeout=timeout,

@@ -7,10 +7,10 @@ real transitions (a shortest stem, then a fair loop) or a run that stops in a te
 
 from __future__ import annotations
 
-from ..errors import InputError, did_you_mean
-from ..results import HOLDS, UNKNOWN, VIOLATED, PropertyResult
-from ..trace import build_trace
-from .liveness import Graph, find_lasso
+from ...errors import InputError, did_you_mean
+from ...results import HOLDS, UNKNOWN, VIOLATED, PropertyResult
+from ...trace import build_trace
+from .fair_cycles import Graph, find_lasso
 
 LIVENESS_KINDS = ("eventually", "leads_to", "always_eventually")
 

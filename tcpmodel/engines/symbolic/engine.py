@@ -17,11 +17,11 @@ import time
 
 import z3
 
-from ..props import SAFETY_KINDS
-from ..results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
+from ...props import SAFETY_KINDS
+from ...results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
 from . import bmc
 from .induction import Proof, Prover, describe_state
-from .z3enc import Encoding, EncodingError
+from .encoding import Encoding, EncodingError
 
 DEFAULT_DEPTH = 20   # --engine z3: BMC bound
 DEFAULT_BMC_BUDGET = 120.0  # seconds of depth-by-depth BMC per check (--bmc-budget)

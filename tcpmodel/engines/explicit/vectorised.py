@@ -3,7 +3,7 @@
 States are exact 64-bit keys (``tables.py``); the frontier is expanded a chunk at a time
 with table lookups on numpy arrays, in the order of ``System.successors``, so state ids,
 parents, action indices, transition counts, depths and verdicts are the reference engine's
-(``explicit.explore_reference``); the tests compare both.  Per state the search keeps 17
+(``search.explore_reference``); the tests compare both.  Per state the search keeps 17
 bytes: the key and id in the visited runs (12), the parent id (4) and the action index (1).
 """
 
@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..system import INCA
+from ...system import INCA
+from .exploration import Exploration
 from .store import Chunked, Grow, SparseMap, Table2D, Visited
 from .tables import CH_BITS, CH_MASK, CTRL_BITS, Tables, Unsupported
 
@@ -344,7 +345,6 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
         raise Unsupported("a property reads channel contents")
     from concurrent.futures import ThreadPoolExecutor
     pool = ThreadPoolExecutor(1) if workers > 1 else None
-    from .explicit import Exploration
 
     t0 = time.monotonic()
     X = Expander(system)

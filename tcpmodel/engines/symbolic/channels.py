@@ -1,4 +1,4 @@
-"""Channel operations on slot arrays (``z3state.Chan``): the symbolic counterparts of the
+"""Channel operations on slot arrays (``state.Chan``): the symbolic counterparts of the
 explicit engine's tuple operations, for an int or a term slot index.  Slots past the length
 stay zero; a bag stays sorted (``insert_sorted``), a FIFO keeps sending order (``append``)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import z3
 
-from .z3state import SEG_KEYS, Chan, ite, mux, slot_key
+from .state import SEG_KEYS, Chan, ite, mux, slot_key
 
 
 def mux_chan(sel, chans) -> Chan:

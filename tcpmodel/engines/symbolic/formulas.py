@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import z3
 
-from .. import expr as E
-from ..props import parse_formula, system_scope
-from .z3enc import CALL, CRASH, DUP, LOSS, RCV, TIMER, EncodingError, Step
-from .z3expr import INT_BITS, Z3Compiler, Z3Scope
-from .z3state import State, and_, as_bool, ite, mux, or_
+from ... import expr as E
+from ...props import parse_formula, system_scope
+from .encoding import CALL, CRASH, DUP, LOSS, RCV, TIMER, EncodingError, Step
+from .exprs import INT_BITS, Z3Compiler, Z3Scope
+from .state import State, and_, as_bool, ite, mux, or_
 
 ROOTS = ("prev.actor", "prev.peer", "prev.a", "prev.b", "actor", "peer", "a", "b")
 
@@ -18,7 +18,7 @@ class PropertyTerms:
     def __init__(self, enc):
         self.enc = enc
         model = enc.model
-        from ..check import load_library
+        from ...check import load_library
         # --property may name any library property, not only the check's own
         self.defs = dict(load_library()[1])
         self.defs.update({d.name: d for d in model.check.property_defs})

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import z3
 
-from .. import expr as E
+from ... import expr as E
 
 INT_BITS = 16
 

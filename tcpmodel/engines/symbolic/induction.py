@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 import z3
 
-from .z3enc import Encoding, EncodingError
-from .z3props import PropertyTerms
+from .encoding import Encoding, EncodingError
+from .formulas import PropertyTerms
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The composed system as lookup tables, for the vectorised engine (``fast.py``).
+"""The composed system as lookup tables, for the vectorised engine (``vectorised.py``).
 
 A global state of :class:`~tcpmodel.system.System` splits into three parts that are
 interned separately: the *control* part (both endpoints' local codes, script positions,
@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..endpoint import NO_SEG
-from ..system import CRASH, DUP, INCA, LOSS, PCA, Action
+from ...endpoint import NO_SEG
+from ...system import CRASH, DUP, INCA, LOSS, PCA, Action
 from .store import Grow, Table2D
 
 CH_BITS = 21

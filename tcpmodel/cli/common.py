@@ -1,0 +1,88 @@
+"""What the commands share: exit codes, argument types, --set parsing, and small helpers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import InputError
+
+EXIT_OK, EXIT_VIOLATED, EXIT_INPUT, EXIT_UNKNOWN, EXIT_DISAGREE = 0, 1, 2, 3, 4
+EXIT_BROKEN_PIPE = 128 + 13  # what a process killed by SIGPIPE reports
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, like every other input error
+        raise InputError(message, where="command line", fix=f"see '{self.prog} --help'")
+
+
+def _number(convert, minimum: float, strict: bool = False):
+    """An argparse type: a number of at least ``minimum`` (above it when ``strict``)."""
+    word = "an integer" if convert is int else "a number"
+    bound = f"above {minimum:g}" if strict else f"at least {minimum:g}"
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or value != value:  # value != value: nan
+            raise argparse.ArgumentTypeError(f"{text!r} is not {word}") from None
+        if not (value > minimum if strict else value >= minimum):
+            raise argparse.ArgumentTypeError(f"{text} is too small: must be {bound}")
+        return value
+    return parse
+
+
+COUNT, NONNEGATIVE, SECONDS = _number(int, 1), _number(int, 0), _number(float, 0, strict=True)
+
+
+def parse_sets(items: list[str]) -> dict:
+    from ..params import parse_cli_value
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"--set expects KEY=VALUE, got '{item}'", where="command line",
+                             fix="e.g. --set loss=2")
+        k, v = item.split("=", 1)
+        out[k.strip()] = parse_cli_value(v)
+    return out
+
+
+def require_properties(models) -> None:
+    """A check with nothing to check would print an empty table and exit 0: refuse it."""
+    for m in models:
+        if not m.properties:
+            raise InputError("this check has no properties", file=m.check.path,
+                             fix='list some, e.g. properties = ["no_deadlock"], add a '
+                                 '[[property]] table, or pass --property NAME')
+
+
+def search(model, quiet: bool, max_states=None, timeout=None):
+    from ..engines import explicit
+    progress = None if quiet else explicit.Progress(model.check.name, sys.stderr)
+    return explicit.check(model, max_states=max_states, timeout=timeout, progress=progress)
+
+
+def exit_code(results, interrupted=False) -> int:
+    codes = [r.exit_code() for _, r in results]
+    return (EXIT_VIOLATED if EXIT_VIOLATED in codes else EXIT_UNKNOWN if EXIT_UNKNOWN in codes
+            or interrupted else EXIT_OK)
+
+
+def traces_to_draw(res, witnesses: bool):
+    """(property, title) of each trace a run shows: counterexamples, and witnesses if asked."""
+    for p in res.properties:
+        if p.trace is not None and (p.verdict == "violated" or witnesses):
+            what = "counterexample" if p.verdict == "violated" else "witness"
+            yield p, (f"{res.name} ({res.variant}): {p.name} {p.verdict}, "
+                      f"shortest {what} ({p.depth} steps)")
+
+
+def write_traces(model, res, out_dir, witnesses) -> None:
+    from pathlib import Path
+
+    from ..render.files import write_trace_files
+    for p, title in traces_to_draw(res, witnesses):
+        paths = write_trace_files(p.trace, Path(out_dir), f"{model.check.name}-{p.name}", title)
+        print(f"  chart written to {paths[0]} (and .mmd, .json, .txt)", file=sys.stderr)
