@@ -185,7 +185,7 @@ class EndpointMachine:
     def _iss_choices(self) -> tuple:
         """ISS values per incarnation (index 0 = first incarnation)."""
         if self.params["iss"] == "any":
-            return (tuple(range(self.n)),)
+            return (range(self.n),)  # a range, not a tuple: the z3 engine allows n = 2^32
         v = self.params["iss_a" if self.role == "A" else "iss_b"]
         return tuple((x,) for x in v) if isinstance(v, list) else ((v,),)
 

@@ -13,6 +13,7 @@ import gc
 import time
 from array import array
 
+from ...params import require_enumerable
 from ...results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
 from ...trace import build_trace
 from .exploration import Exploration, Progress
@@ -29,6 +30,7 @@ def explore(system, props, *, max_states: int | None = None, timeout: float | No
     ``engine``: "fast" (vectorised, ``vectorised.py``) or "reference" (one state at a time, below);
     both give the same states, ids, parents, counts and verdicts.
     """
+    require_enumerable(system.params)
     if engine == "fast":
         from .vectorised import explore_fast
         from .tables import TooLarge

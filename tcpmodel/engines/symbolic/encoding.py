@@ -334,8 +334,10 @@ class Encoding:
     def _exists_isn(self, g, isn, side):
         if not _mentions(g, isn):
             return g
-        values = sorted({v for ch in self.machines[side].iss_choices for v in ch})
-        if len(values) <= 16:
+        choices = self.machines[side].iss_choices
+        values = (sorted({v for ch in choices for v in ch})
+                  if sum(len(ch) for ch in choices) <= 16 else None)
+        if values is not None:
             return or_(*[z3.substitute(g, (isn, z3.BitVecVal(v, self.lay.k))) for v in values])
         return z3.Exists([isn], g)
 
