@@ -68,6 +68,18 @@ def add_parser(sub) -> None:
                    help="z3: also try Spacer (CHC) when k-induction does not prove a property")
     c.add_argument("--proof-timeout", type=SECONDS, default=120.0, metavar="SECONDS",
                    help="z3: time for the proof attempts of one property (default 120)")
+    c.add_argument("--infer", action="store_true",
+                   help="z3: infer a strengthening for every 'always' property (mined from the "
+                        "explicit engine's reachable states at small parameters, pruned by Z3 "
+                        "at the check's) instead of the check's own; by default only properties "
+                        "without one that k-induction alone does not prove get one")
+    c.add_argument("--no-infer", action="store_true",
+                   help="z3: never infer strengthenings (k-induction with the check's own only)")
+    c.add_argument("--infer-out", metavar="FILE",
+                   help="z3: write the inferred strengthenings to FILE as [define] and "
+                        "[strengthen] entries for a check file (implies --infer)")
+    c.add_argument("--infer-timeout", type=SECONDS, default=300.0, metavar="SECONDS",
+                   help="z3: time for inference per check (default 300)")
     c.add_argument("--samples", type=NONNEGATIVE, default=2, metavar="N",
                    help="both: confirm N random BFS states per depth reachable in exactly that "
                         "many Z3 steps (default 2; 0 to skip)")
@@ -83,6 +95,12 @@ def run(args) -> int:
     if args.engine != "explicit" and args.graph:
         raise InputError("--graph needs the explicit engine", where="command line",
                          fix="drop --graph or use --engine explicit")
+    if (args.infer or args.infer_out or args.no_infer) and args.engine == "explicit":
+        raise InputError("--infer, --infer-out and --no-infer are options of the z3 engine",
+                         where="command line", fix="add --engine z3 (or --engine both)")
+    if args.no_infer and (args.infer or args.infer_out):
+        raise InputError("--no-infer contradicts --infer/--infer-out", where="command line",
+                         fix="drop one of them")
     # load and build everything first: bad input fails before any search runs
     models = [build(load_check(n, overrides=overrides, variant=args.variant), args.property or None)
               for n in names]
@@ -110,11 +128,20 @@ def run(args) -> int:
             zres.cross_check = _cross_check(model, res, zres, args)
             disagreed = disagreed or bool(zres.cross_check["disagreements"])
         results.append((model, shown, zres if res is not None else None))
+        inf = getattr(zres, "inference", None) if zres is not None else None
+        if inf is not None and args.infer_out:
+            _write_inferred(inf, args.infer_out, len(models))
         if not args.json:
             for r in (res, zres):
                 if r is not None:
                     print(render_check(model, r, witnesses=args.witnesses,
                                        diffs=not args.no_diffs, coverage=args.coverage))
+            if inf is not None:
+                print(inf.summary())
+                if inf.toml():
+                    print("   inferred strengthening (for the check file):")
+                    print("\n".join("     " + line for line in inf.toml().splitlines()))
+                print()
             if res is not None and zres is not None:
                 print(render_cross_check(zres.cross_check))
             sys.stdout.flush()
@@ -130,6 +157,8 @@ def run(args) -> int:
             d = r.to_json()
             if z is not None:
                 d["z3"] = z.to_json()
+                if getattr(z, "inference", None) is not None:
+                    d["z3"]["inference"] = z.inference.to_json()
                 d["cross_check"] = z.cross_check
             checks.append(d)
         doc = {"tcpmodel": __version__, "exit_code": code, "checks": checks}
@@ -198,12 +227,36 @@ def _run_z3(model, eres, args):
         def progress(d, secs, name=model.check.name):
             if secs >= 1.0:
                 print(f"  [{name}] z3: BMC depth {d} in {secs:.1f} s", file=sys.stderr, flush=True)
+    from ..engines import inference
+
+    mode = "always" if (args.infer or args.infer_out) else "off" if args.no_infer else "auto"
+    say = None
+    if not args.quiet:
+        def say(msg, name=model.check.name):
+            print(f"  [{name}] z3 inference: {msg}", file=sys.stderr, flush=True)
     return symbolic.check(model, depth=depth, timeout=args.timeout, spacer=args.spacer,
+                          infer=inference.infer, infer_mode=mode, say=say,
+                          infer_timeout=args.infer_timeout,
                           proof_timeout=args.proof_timeout, progress=progress,
                           keep_going=eres is not None,
                           bmc_budget=(args.bmc_budget if args.bmc_budget is not None
                                       else symbolic.DEFAULT_BMC_BUDGET),
                           lengths=crosscheck.trace_lengths(eres) if eres is not None else None)
+
+
+def _write_inferred(inf, path: str, nchecks: int) -> None:
+    target = path
+    if nchecks > 1:
+        stem, dot, ext = path.rpartition(".")
+        target = f"{stem}-{inf.check}.{ext}" if dot else f"{path}-{inf.check}"
+    text = inf.toml() or f"# tcpmodel: no strengthening could be inferred for {inf.check}\n"
+    try:
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as err:
+        raise InputError(f"cannot write {target}: {err.strerror}", where="--infer-out",
+                         fix="give a writable file path") from None
+    print(f"  inferred strengthening written to {target}", file=sys.stderr)
 
 
 def _cross_check(model, eres, zres, args) -> dict:
