@@ -8,9 +8,12 @@
    explicit engine cannot enumerate (seq_space 256, capacity 4); optionally Spacer.
 3. BMC scaling: seconds per depth on each shipped check (all its safety properties, as
    ``--engine z3`` runs them when nothing is proved), up to --scaling-depth or --scaling-budget.
+4. Inference: every shipped ``always`` property that holds on its check, proved with an
+   inferred strengthening (no hand-written one), at the check's parameters and at
+   seq_space = 2^32; the goal is at most 5 minutes each.
 
     python3 benchmarks/bench_z3.py [--runs 3] [--spacer 60] [--scaling-depth 14] [--quick]
-                                   [--parts counterexamples,proofs,scaling]
+                                   [--parts counterexamples,proofs,scaling,inference]
 """
 
 from __future__ import annotations
@@ -113,6 +116,47 @@ def scaling(depth: int, budget: float) -> None:
     print()
 
 
+# (check, variant, properties that hold on it)
+INFERENCE = [("handshake", None, ["no_deadlock", "no_half_open_deadlock", "seq_agreement"]),
+             ("close", None, ["no_deadlock", "no_half_open_deadlock", "time_wait_safety",
+                              "seq_agreement"]),
+             ("half-open-keepalive", None, ["no_half_open_deadlock", "seq_agreement"]),
+             ("crash", None, ["seq_agreement"]),
+             ("time-wait", "rfc1337", ["time_wait_safety"])]
+SEQ32 = 1 << 32
+
+
+def inference(runs: int, only: str | None = None) -> None:
+    from tcpmodel.engines.inference import infer
+
+    print(f"inference: strengthenings mined and pruned, no hand-written one (seconds, median of "
+          f"{runs}; runs interleaved: check parameters, 2^32, check parameters, ...)")
+    head = (f"{'check':<20} {'property':<24} {'params':<10} {'result':<8} {'conj':>5} "
+            f"{'cands':>6} {'seconds':>8}")
+    print(head)
+    print("-" * len(head))
+    for name, variant, props in INFERENCE:
+        if only and name not in only.split(","):
+            continue
+        times: dict = {}
+        last: dict = {}
+        for _ in range(runs):
+            for label, over in (("check", {}), ("2^32", {"seq_space": SEQ32})):
+                model = build(load_check(name, overrides=over, variant=variant), props)
+                t0 = time.perf_counter()
+                inf = infer(model, timeout=1800)
+                times.setdefault(label, []).append(time.perf_counter() - t0)
+                last[label] = inf
+        for label in ("check", "2^32"):
+            inf = last[label]
+            for p in props:
+                r = inf.results[p]
+                print(f"{name + ('/' + variant if variant else ''):<20} {p:<24} {label:<10} "
+                      f"{r.status:<8} {r.conjuncts:>5} {inf.candidates:>6} "
+                      f"{median(times[label]):>8.1f}", flush=True)
+    print()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
@@ -121,8 +165,9 @@ def main() -> None:
     ap.add_argument("--scaling-depth", type=int, default=14)
     ap.add_argument("--scaling-budget", type=float, default=60.0)
     ap.add_argument("--quick", action="store_true", help="one run, no scaling table")
-    ap.add_argument("--parts", default="counterexamples,proofs,scaling",
-                    help="comma-separated subset of counterexamples, proofs, scaling")
+    ap.add_argument("--checks", help="inference: only these checks (comma-separated)")
+    ap.add_argument("--parts", default="counterexamples,proofs,scaling,inference",
+                    help="comma-separated subset of counterexamples, proofs, scaling, inference")
     args = ap.parse_args()
     runs = 1 if args.quick else args.runs
     parts = set(args.parts.split(","))
@@ -130,6 +175,8 @@ def main() -> None:
         counterexamples(runs)
     if "proofs" in parts:
         proofs(runs, args.spacer)
+    if "inference" in parts:
+        inference(runs, args.checks)
     if "scaling" in parts and not args.quick:
         scaling(args.scaling_depth, args.scaling_budget)
 

@@ -141,9 +141,10 @@ def infer(model, props=None, *, timeout: float | None = None, progress=None,
     mcheck = dataclasses.replace(model.check, params=mp)
     mmodel = build(mcheck, [p.name for p in props])
     ex = explore(mmodel.system, mmodel.properties, max_states=max_states)
-    say(f"mined {len(ex.states):,} reachable states at "
-        + " ".join(f"{k}={mp[k]}" for k in ("seq_space", "iss") if mp[k] != model.check.params[k])
-        + f" ({ex.seconds:.1f} s)")
+    changed = " ".join(f"{k}={mp[k]}" for k in ("seq_space", "iss", "rcv_wnd", "data")
+                       if mp[k] != model.check.params[k])
+    say(f"mined {len(ex.states):,} reachable states"
+        + (f" at {changed}" if changed else "") + f" ({ex.seconds:.1f} s)")
     results = {}
     todo = []
     for p in props:

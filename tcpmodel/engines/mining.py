@@ -48,6 +48,7 @@ class _Miner:
         self.seq_fields = [f.name for f in m.fields if f.kind == "seq"]
         self.small_fields = [f for f in m.fields if f.kind != "seq"]
         self.refs = _references(self.seq_fields, params)
+        self.consts = {k: params[k[6:]] for _, k in self.refs if k.startswith("param.")}
         self.cleared = {m.states[i] for i in m.clear}
         self.out: dict = {}
         self.facts: dict = defaultdict(set)   # context (conjuncts) -> facts stated under it
@@ -66,7 +67,7 @@ class _Miner:
 
     def row(self, la, lb, pa, pb, ia, ib) -> dict:
         """The endpoint part of a state as name -> value (expression-language names)."""
-        row = {}
+        row = dict(self.consts)
         for side, code, pc, inc, mach in (("a", la, pa, ia, self.system.machines[0]),
                                           ("b", lb, pb, ib, self.system.machines[1])):
             loc = mach.decode(code)
