@@ -153,6 +153,9 @@ def infer(model, props=None, *, timeout: float | None = None, progress=None,
                 "violated at the mining parameters (the explicit engine finds a counterexample)"))
         else:
             todo.append(p)
+    if not todo:
+        return Inference(model.check.name, mp, len(ex.states), ex.complete, 0, 0, 0, results,
+                         time.monotonic() - t0)
     cands = mine(mmodel.system, ex.states, mp)
     say(f"{len(cands)} candidate invariants")
     enc = Encoding(model)
