@@ -56,9 +56,12 @@ def test_inference_refuses_when_the_miner_proposes_nothing_useful(monkeypatch):
     from tcpmodel.engines.mining import Candidate
     monkeypatch.setattr(inference, "mine",
                         lambda *a: [Candidate("a.state != 'SYN-SENT'", "test")])
-    model = build(load_check("handshake"), ["no_half_open_deadlock"])
-    r = inference.infer(model).results["no_half_open_deadlock"]
+    model = build(load_check("handshake"), ["seq_agreement", "no_half_open_deadlock"])
+    res = inference.infer(model).results
+    r = res["seq_agreement"]
     assert r.status == "failed" and len(r.cti) == 3 and "violates it" in r.detail
+    r = res["no_half_open_deadlock"]  # reads terminal: the dead end the candidates allow
+    assert r.status == "failed" and len(r.cti) == 1 and "dead end" in r.detail
 
 
 def test_inferred_strengthening_is_reachable_truth_and_reusable(tmp_path):

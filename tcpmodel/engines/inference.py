@@ -192,9 +192,11 @@ def infer(model, props=None, *, timeout: float | None = None, progress=None,
 
 def _failure(system, p, o) -> Inferred:
     cti = []
-    if o.cti:
+    if len(o.cti) == 2:
         cti = [describe_state(system, o.cti[0]), describe_step(system, o.cti[0], o.step),
                describe_state(system, o.cti[1])]
+    elif o.cti:
+        cti = [describe_state(system, o.cti[0])]
     return Inferred(p.name, "failed", detail=o.reason, dropped_last=list(o.dropped_last), cti=cti)
 
 

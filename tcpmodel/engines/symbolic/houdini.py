@@ -80,6 +80,7 @@ class Houdini:
             pre.append(a)
             post.append(b)
         state_props = [p for p in props if not p.on_steps]
+        reads_terminal = {p.name for p in state_props if p.uses_terminal}
         step_props = [p for p in props if p.on_steps]
         prop_terms, prop_texts = {}, {}
         for p in state_props:
@@ -208,6 +209,16 @@ class Houdini:
             protect = []
             for n in pending:
                 mod, core = check(one, [lits[i] for i in alive], [z3.Not(prop_terms[n][0])])
+                if mod is not None and n in reads_terminal:
+                    # a dead end the candidates allow: as a protected candidate the property
+                    # would put the guard of every action into every query, and a fact about
+                    # dead ends rarely keeps other candidates inductive; report the state
+                    o = outcomes[n]
+                    o.reason = ("the inductive candidates allow a state where it fails (a dead "
+                                "end they do not rule out)")
+                    o.cti = [enc.lay.decode(mod, self.s)]
+                    o.dropped_last = [t for rnd in history[-2:] for t in rnd]
+                    continue
                 if mod is not None:
                     protect.append(n)
                     continue
