@@ -118,18 +118,11 @@ class Houdini:
         one = z3.SolverFor("QF_BV")       # one state: s (terminal states included)
         one.set("core.minimize", True)
         one.add(enc.wellformed(self.s))
-        implications = [z3.Implies(lit, pre[i]) for i, lit in enumerate(lits)]
-        implications += [z3.Implies(lit, prop_terms[name][0]) for name, lit in plits.items()]
-        sol.add(implications)
-        one.add(implications[:len(lits)])
-
-        def step_solver():
-            """A fresh one-step solver for core queries (an incremental one slows down)."""
-            f = z3.SolverFor("QF_BV")
-            f.set("core.minimize", True)
-            f.add(enc.wellformed(self.s), self.tr, *implications)
-            return f
-        self._step_solver = step_solver
+        for i, lit in enumerate(lits):
+            sol.add(z3.Implies(lit, pre[i]))
+            one.add(z3.Implies(lit, pre[i]))
+        for name, lit in plits.items():
+            sol.add(z3.Implies(lit, prop_terms[name][0]))
         history: list = []   # texts dropped per round
         pre_of = {lit.get_id(): pre[i] for i, lit in enumerate(lits)}
         pre_of.update({lit.get_id(): prop_terms[n][0] for n, lit in plits.items()})
@@ -262,11 +255,11 @@ class Houdini:
         need = set(first)
         todo = [z3.Not(items[k][2]) for k in need]
         while todo:
-            f = self._step_solver()
             q = z3.FreshBool("hd_core")
-            f.add(z3.Implies(q, z3.Or(todo)))
-            r = f.check(*assumptions, q)
-            core = f.unsat_core() if r == z3.unsat else []
+            sol.add(z3.Implies(q, z3.Or(todo)))
+            r = sol.check(*assumptions, q)
+            core = sol.unsat_core() if r == z3.unsat else []
+            sol.add(z3.Not(q))
             if r != z3.unsat:
                 return None
             new = {c.get_id() for c in core if c.get_id() in items} - need
