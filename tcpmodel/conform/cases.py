@@ -3,6 +3,7 @@ the model expects, and whether the kernel can take part at all (and if not, why)
 
 from __future__ import annotations
 
+from ..endpoint import NO_SEG
 from ..system import INCA, SIDES
 from ..trace import build_trace
 from .case import Case, Expected, Stimulus
@@ -22,6 +23,18 @@ def unsupported(kind: str, event: str, state: str) -> str | None:
         return f"the socket API has no call for the model's '{event}'"
     if kind == "timer" and event not in TIMER_WAIT:
         return f"the harness cannot make the kernel take the timer '{event}'"
+    return None
+
+
+def _budget(m, act, event: str, state: str) -> str | None:
+    """A SEND the model refuses only because its data budget is spent (``data`` octets per
+    connection) bounds the model, not TCP: the kernel's send() has no such limit."""
+    if act.kind != "call" or act.out is None or act.out.send != NO_SEG:
+        return None
+    senders = [r for r in m.spec.rules_for(state, event) if r.send is not None and r.send.data]
+    if senders:
+        return (f"the model's data budget (data = {m.params['data']} octet(s) per connection) "
+                "is spent: the kernel's send() has no such bound")
     return None
 
 
@@ -54,7 +67,7 @@ def case_from_run(system, start: tuple, moves: list, side: int, *, name: str, or
         if mine:
             event = system.event_name(act)
             state = m.state_name(prev[side])
-            why = unsupported(act.kind, event, state)
+            why = unsupported(act.kind, event, state) or _budget(m, act, event, state)
             if why and case.skip is None:
                 case.skip = f"step {i}: {why}"
             if slow_reason(act.kind, event):

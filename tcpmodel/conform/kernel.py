@@ -28,18 +28,19 @@ MAX_PACKETS = 64             # per test: more means the kernel is looping
 TCP_INFO, TCP_USER_TIMEOUT = 11, 18
 TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT = 4, 5, 6
 TCP_CLOSE = 7
+SYNSENT_RECV = (2, 3, 7)     # TCP_SYN_SENT, TCP_SYN_RECV, TCP_CLOSE: not (yet) connected
 
 # How the kernel takes each model timer, and how long a test waits for it (seconds).
 TIMER_WAIT = {"rto": 4.0, "keepalive": 4.0, "user_timeout": 6.0, "fin_wait_2": 6.0,
               "time_wait": 66.0}
 SLOW_TIMERS = {"time_wait": "2 MSL is Linux's fixed 60 s TIME-WAIT (TCP_TIMEWAIT_LEN, no sysctl)"}
-USER_TIMEOUT_MS = 1000
+USER_TIMEOUT_MS = 500      # below the 1 s RTO: the abort comes before a retransmission
 ERRNO_SIGNAL = {errno.ECONNRESET: "reset", errno.EPIPE: "reset", errno.ECONNREFUSED: "refused",
                 errno.ETIMEDOUT: "aborted"}
 MODEL_BITS = {"SYN": P.SYN, "ACK": P.ACK, "FIN": P.FIN, "RST": P.RST}
 
 # model parameters that select a sysctl of the namespace (and their sysctl)
-PARAM_SYSCTLS = {"rfc1337": "net.ipv4.tcp_rfc1337"}
+PARAM_SYSCTLS = {"tcp_rfc1337": "net.ipv4.tcp_rfc1337"}
 
 
 class HarnessError(Exception):
@@ -77,6 +78,7 @@ class Driver:
         self.listening = False
         self.active = False        # the application's socket connected (not accepted)
         self.eof = False
+        self.keepalive_set = False
         self.packets = 0
         self.ident = 1
 
@@ -86,14 +88,19 @@ class Driver:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if self.params.get("keepalive"):
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-            s.setsockopt(socket.IPPROTO_TCP, TCP_KEEPIDLE, 1)
-            s.setsockopt(socket.IPPROTO_TCP, TCP_KEEPINTVL, 1)
         if self.params.get("user_timeout"):
             s.setsockopt(socket.IPPROTO_TCP, TCP_USER_TIMEOUT, USER_TIMEOUT_MS)
         s.setblocking(False)
         return s
+
+    def _keepalive(self) -> None:
+        """Keep-alives on a connected socket (set once it is connected, as applications do:
+        set before connect(), a simultaneous open never arms the keep-alive timer)."""
+        if self.params.get("keepalive") and not self.keepalive_set:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            self.sock.setsockopt(socket.IPPROTO_TCP, TCP_KEEPIDLE, 1)
+            self.sock.setsockopt(socket.IPPROTO_TCP, TCP_KEEPINTVL, 1)
+            self.keepalive_set = True
 
     def _live(self) -> bool:
         """The application's socket still has a connection or a listener behind it."""
@@ -132,7 +139,7 @@ class Driver:
             except OSError:
                 s.close()
                 raise
-            self.sock, self.active, self.eof = s, True, False
+            self.sock, self.active, self.eof, self.keepalive_set = s, True, False, False
         try:
             self.sock.connect(self.remote)
         except BlockingIOError:
@@ -189,8 +196,11 @@ class Driver:
                 child.setblocking(False)
                 self.sock.close()
                 self.sock, self.listening, self.eof = child, False, False
+                self.keepalive_set = False
         if self.sock is None or self.listening:
             return None, ""
+        if self.sock.getsockopt(socket.IPPROTO_TCP, TCP_INFO, 8)[0] not in SYNSENT_RECV:
+            self._keepalive()
         signal, details = None, []
         err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
         if err:
@@ -272,21 +282,26 @@ class Driver:
                 wait = quiet
         return out
 
-    def wait_timer(self, event: str, state_before: str) -> list:
-        """Wait until the kernel acts on its own (sends, or leaves its state), then collect."""
-        budget = TIMER_WAIT[event]
-        deadline = time.monotonic() + budget
+    def wait_timer(self, event: str, state_before: str, expected) -> list:
+        """Wait until the kernel acts on its own, then collect: until it leaves its state if
+        the model's run expects that (segments sent meanwhile are kept: other timers'), else
+        until it sends."""
+        deadline = time.monotonic() + TIMER_WAIT[event]
+        want_state = expected is not None and expected.state != state_before
+        segs = []
         while time.monotonic() < deadline:
             seg = self._read_one(min(0.05, deadline - time.monotonic()))
             if seg:
-                return [seg] + self.collect()
+                segs.append(seg)
+                if not want_state:
+                    return segs + self.collect()
             if self.state()[0] != state_before:
-                return self.collect()
-        return []
+                return segs + self.collect()
+        return segs
 
     # ------------------------------------------------------------ one stimulus
 
-    def apply(self, stim) -> Seen:
+    def apply(self, stim, expected=None) -> Seen:
         t0 = time.monotonic()
         detail = []
         if stim.kind == "call":
@@ -299,7 +314,7 @@ class Driver:
             detail.append(f"tester sent {sent.text()}")
             segs = self.collect()
         else:
-            segs = self.wait_timer(stim.event, self.state()[0])
+            segs = self.wait_timer(stim.event, self.state()[0], expected)
         signal, told = self.settle()
         if told:
             detail.append(told)
@@ -308,7 +323,7 @@ class Driver:
             detail.append(why)
         model, real = [], []
         for seg in segs:
-            real.append(seg.text())
+            real.append(seg.text(window=True))
             model.append(self._model_text(seg, stim.ctx_after))
         return Seen(model, real, state, signal, self.sock is not None and not self.listening,
                     "; ".join(detail), round(time.monotonic() - t0, 3))
@@ -317,7 +332,7 @@ class Driver:
         syn, rst = bool(seg.flags & P.SYN), bool(seg.flags & P.RST)
         mseq = self.map.model_seq(seg.seq, ctx_after, syn, rst)
         mack = self.map.model_ack(seg.ack) if seg.flags & P.ACK else 0
-        self.map.observe(seg.seq, seg.seg_len, seg.ack if seg.flags & P.ACK else None, seg.window)
+        self.map.observe(seg.seq, seg.seg_len, seg.ack if seg.flags & P.ACK else None)
         bits = sum(FLAG_BIT[name] for name, b in MODEL_BITS.items() if seg.flags & b)
         return self.codec.text(self.codec.pack(mseq, mack, bits, min(len(seg.payload), 1)))
 
@@ -336,7 +351,7 @@ def run_case(case: Case, home: tuple, keep_going=None, peer_iss: int | None = No
     drv = Driver(case, tun, settings["peer_iss"])
     try:
         for i, stim in enumerate(case.stimuli):
-            seen = drv.apply(stim)
+            seen = drv.apply(stim, case.expected[i] if i < len(case.expected) else None)
             obs.seen.append(seen)
             if keep_going is not None and not keep_going(i, seen):
                 obs.stopped = i

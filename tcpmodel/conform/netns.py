@@ -34,7 +34,8 @@ BASE_SYSCTLS = {
     "net.ipv4.tcp_challenge_ack_limit": 2147483647,   # every challenge ACK is sent
     "net.ipv4.tcp_timestamps": 0,              # the model has no timestamps (PAWS off)
     "net.ipv4.tcp_fin_timeout": 2,             # the FIN-WAIT-2 timer fires in 2 s (default 60)
-}
+    "net.ipv4.tcp_retrans_collapse": 0,        # a retransmission carries one octet or a FIN, not
+}                                              # both (the model's segments carry one of them)
 ROUTE_OPTIONS = ("rto_min", "1000ms", "quickack", "1")   # no delayed ACKs, few early timeouts
 
 

@@ -41,8 +41,8 @@ class Segment:
         """SEG.LEN: data octets plus one for SYN and one for FIN."""
         return len(self.payload) + bool(self.flags & SYN) + bool(self.flags & FIN)
 
-    def text(self) -> str:
-        """RFC notation with the real numbers: <SEQ=..><ACK=..><CTL=..>."""
+    def text(self, window: bool = False) -> str:
+        """RFC notation with the real numbers: <SEQ=..><ACK=..><CTL=..> (and <WIN=..>)."""
         out = f"<SEQ={self.seq}>"
         if self.flags & ACK:
             out += f"<ACK={self.ack}>"
@@ -50,6 +50,8 @@ class Segment:
             out += f"<CTL={self.ctl}>"
         if self.payload:
             out += f"<DATA={len(self.payload)}>"
+        if window:
+            out += f"<WIN={self.window}>"
         return out
 
 

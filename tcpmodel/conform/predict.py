@@ -10,7 +10,7 @@ keep-alive) are accepted as that timer and listed, never silently ignored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from ..endpoint import NO_SEG, EndpointMachine
+from ..endpoint import NO_SEG, EndpointMachine, Outcome
 from ..spec import load_variant
 
 SIGNAL_CLASS = {"deliver": "deliver", "reset": "reset", "refused": "reset", "aborted": "aborted"}
@@ -91,9 +91,10 @@ def judge(variant: str, case, observed) -> Verdict:
             if best is None:
                 best = (o, diff)
         o, (what, spontaneous) = best
-        verdict.rules.append(m.rules[o.rule].id)
+        rule = m.rules[o.rule].id if o.rule != NO_RULE else f"(no event '{stim.event}' here)"
+        verdict.rules.append(rule)
         exp = {"sent": m.seg.text(o.send) if o.send != NO_SEG else None,
-               "state": m.state_name(o.code), "signal": o.signal, "rule": m.rules[o.rule].id}
+               "state": m.state_name(o.code), "signal": o.signal, "rule": rule}
         if what:
             verdict.status = DIVERGE
             verdict.first = Difference(i, stim.step, what, exp,
@@ -113,8 +114,13 @@ def judge(variant: str, case, observed) -> Verdict:
     return verdict
 
 
+NO_RULE = -1   # the variant has no such event: it predicts that nothing happens
+
+
 def _react(m: EndpointMachine, code: int, stim, inc: int) -> tuple:
-    ev = m.event_index[stim.event]
+    if stim.kind != "segment" and stim.event not in m.event_index:
+        return (Outcome(code, NO_SEG, NO_RULE, None),)
+    ev = m.event_index.get(stim.event)
     if stim.kind == "call":
         return m.react(code, ev, NO_SEG, False, inc + (m.state_of(code) == m.initial))
     if stim.kind == "segment":
@@ -142,3 +148,10 @@ def _compare(m: EndpointMachine, code: int, o, seen) -> tuple:
         if SIGNAL_CLASS.get(o.signal) != SIGNAL_CLASS.get(seen.signal):
             what.append("signal")
     return what, spontaneous
+
+
+def still_agrees(variant: str, case, seen: list) -> bool:
+    """Whether the kernel's run so far (``seen``) still follows the variant: a run stops at
+    the first difference, because its later stimuli assume the model's run."""
+    from .case import Observed
+    return judge(variant, case, Observed(seen=list(seen))).status != DIVERGE

@@ -12,8 +12,10 @@ Each space is an affine map unwrapped around a reference pair (model value, real
 follows the connection (the kernel's latest ACK for the peer space, its latest SEQ for the
 kernel space), so values keep their meaning across 2**32 wrap-around and across the model's
 small modulus.  A segment the model puts *outside* its 2-octet window is placed outside the
-kernel's real window on the same side (ahead: beyond the right edge the kernel advertised;
-behind: below RCV.NXT), so "in window" means the same thing to both.
+kernel's real window on the same side (ahead: 2**30 beyond RCV.NXT; behind: below RCV.NXT),
+so "in window" means the same thing to both.  Far beyond, not just past the advertised edge:
+the window a kernel advertises is not always the one it checks (a simultaneous open without
+window scaling leaves the kernel's own scale in its advertisements).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MOD = 1 << 32
+FAR = 1 << 30      # beyond any receive window, yet ahead (serial order) of RCV.NXT
 NO_WINDOW = ("CLOSED", "LISTEN", "SYN-SENT")   # no RCV.NXT yet: nothing to check against
 NO_ISS = ("CLOSED", "LISTEN")                   # no ISS yet: an ACK field means nothing
 
@@ -80,7 +83,6 @@ class SeqMap:
     peer: Space                  # model ISS of the peer <-> the tester's real ISS
     kernel: Space | None = None  # learnt from the kernel's SYN
     kernel_inc: int = 0          # incarnation the kernel space was learnt in
-    edge: int | None = None      # right edge of the kernel's receive window (ACK + WIN)
     shifted: dict = field(default_factory=dict)   # real -> model, window-shifted peer values
 
     @classmethod
@@ -94,15 +96,13 @@ class SeqMap:
         if self.kernel is None or inc != self.kernel_inc:
             self.kernel = Space(self.n, model_iss % self.n, real_iss % MOD)
             self.kernel_inc = inc
-            self.edge = None
 
-    def observe(self, seq: int, seg_len: int, ack: int | None, window: int) -> None:
-        """Follow a kernel segment: its SEQ (kernel space), its ACK and window (peer space)."""
+    def observe(self, seq: int, seg_len: int, ack: int | None) -> None:
+        """Follow a kernel segment: its SEQ (kernel space) and its ACK (peer space)."""
         if self.kernel is not None and abs(signed32(seq - self.kernel.ref_real)) < 4 * self.n:
             self.kernel.follow(seq + seg_len)
         if ack is not None and ack % MOD not in self.shifted:
             self.peer.follow(ack)
-            self.edge = (ack + window) % MOD
 
     # ------------------------------------------------------------ model -> real (tester's segments)
 
@@ -114,8 +114,7 @@ class SeqMap:
         nxt = self.peer.real(ctx.rcv_nxt)
         if d < 0 or d < self.rcv_wnd:
             return (nxt + d) % MOD        # behind RCV.NXT, or inside the model's window
-        edge = self.edge if self.edge is not None else (nxt + 65535) % MOD
-        real = (edge + 1 + d - self.rcv_wnd) % MOD   # beyond the kernel's real window
+        real = (nxt + FAR + d - self.rcv_wnd) % MOD   # beyond the kernel's real window
         self.shifted[real] = m % self.n
         return real
 
