@@ -163,7 +163,7 @@ def _phase2(system, m, first_local, depth_of) -> dict:
                 continue
             kind = m.event_kind[ev_i]
             if kind == "segment":
-                for seg in by_event.get(ev, ()):
+                for seg in _plausible_first(m, code, by_event.get(ev, ())):
                     if len(s[IN[KERNEL]]) >= system.cap:
                         break
                     for o in m.react(code, ev_i, seg, False, inc):
@@ -185,6 +185,18 @@ def _phase2(system, m, first_local, depth_of) -> dict:
                 _keep(found, (o.rule, m.state_of(code), ev_i),
                       (depth_of[s] + 1, 1, s, ("call" if kind == "user" else "timer", ev_i, o)))
     return found, fired_at
+
+
+def _plausible_first(m, code: int, segs: list) -> list:
+    """The tester's segments, those a peer would send first: SEQ at the kernel side's RCV.NXT,
+    then just after it, ...; ACK at its SND.NXT, then just before it, ..."""
+    v = m.view(code)
+    nxt, snd = v.get("rcv_nxt", 0), v.get("snd_nxt", 0)
+
+    def key(seg):
+        seq, ack, _, _ = m.seg.unpack(seg)
+        return ((seq - nxt) % m.n, (snd - ack) % m.n)
+    return sorted(segs, key=key)
 
 
 def _keep(found: dict, key: tuple, cand: tuple) -> None:

@@ -324,13 +324,13 @@ class Driver:
         model, real = [], []
         for seg in segs:
             real.append(seg.text(window=True))
-            model.append(self._model_text(seg, stim.ctx_after))
+            model.append(self._model_text(seg, stim.ctx, stim.ctx_after))
         return Seen(model, real, state, signal, self.sock is not None and not self.listening,
                     "; ".join(detail), round(time.monotonic() - t0, 3))
 
-    def _model_text(self, seg: P.Segment, ctx_after) -> str:
+    def _model_text(self, seg: P.Segment, ctx, ctx_after) -> str:
         syn, rst = bool(seg.flags & P.SYN), bool(seg.flags & P.RST)
-        mseq = self.map.model_seq(seg.seq, ctx_after, syn, rst)
+        mseq = self.map.model_seq(seg.seq, ctx, ctx_after, syn, rst)
         mack = self.map.model_ack(seg.ack) if seg.flags & P.ACK else 0
         self.map.observe(seg.seq, seg.seg_len, seg.ack if seg.flags & P.ACK else None)
         bits = sum(FLAG_BIT[name] for name, b in MODEL_BITS.items() if seg.flags & b)

@@ -91,9 +91,11 @@ class SeqMap:
 
     # ------------------------------------------------------------ learning from the kernel
 
-    def learn_iss(self, real_iss: int, model_iss: int, inc: int) -> None:
-        """The kernel's SYN or SYN,ACK of incarnation ``inc`` carried ISS ``real_iss``."""
-        if self.kernel is None or inc != self.kernel_inc:
+    def learn_iss(self, real_iss: int, model_iss: int, inc: int, fresh: bool = False) -> None:
+        """The kernel's SYN or SYN,ACK of incarnation ``inc`` carried ISS ``real_iss``;
+        ``fresh``: it was sent from a state without an ISS (a new one was chosen: the model may
+        reuse its ISS within an incarnation, the kernel picks a new one each time)."""
+        if self.kernel is None or inc != self.kernel_inc or fresh:
             self.kernel = Space(self.n, model_iss % self.n, real_iss % MOD)
             self.kernel_inc = inc
 
@@ -127,12 +129,13 @@ class SeqMap:
 
     # ------------------------------------------------------------ real -> model (kernel's segments)
 
-    def model_seq(self, real: int, ctx_after: Context, syn: bool, rst: bool) -> int:
-        """The model SEQ of a kernel segment (``ctx_after``: the kernel side after the step).
-        A value far from the kernel space is an echo of an ACK the tester sent to a socket
-        without an ISS (``real_ack`` mapped it one to one)."""
+    def model_seq(self, real: int, ctx: Context, ctx_after: Context, syn: bool,
+                  rst: bool) -> int:
+        """The model SEQ of a kernel segment (``ctx``, ``ctx_after``: the kernel side before
+        and after the step).  A value far from the kernel space is an echo of an ACK the tester
+        sent to a socket without an ISS (``real_ack`` mapped it one to one)."""
         if syn:
-            self.learn_iss(real, ctx_after.iss, ctx_after.inc)
+            self.learn_iss(real, ctx_after.iss, ctx_after.inc, fresh=not ctx.has_iss)
         if rst and real % MOD == 0:
             return 0                      # <SEQ=0><CTL=RST,ACK>: a literal zero, not a number
         if self.kernel is not None and abs(signed32(real - self.kernel.ref_real)) < 4 * self.n:
