@@ -9,7 +9,7 @@ import time
 
 from .. import __version__
 from ..errors import InputError
-from .common import COUNT, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, NONNEGATIVE
+from .common import COUNT, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, NONNEGATIVE, parse_sets
 
 
 def add_parser(sub) -> None:
@@ -30,6 +30,9 @@ def add_parser(sub) -> None:
                    help="N seeded random walks of the model")
     p.add_argument("--seed", type=NONNEGATIVE, default=0, metavar="S",
                    help="seed of the random walks (default 0)")
+    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a model parameter of the generated tests (e.g. tcp_rfc1337=true, "
+                        "which also sets the sysctl)")
     p.add_argument("--compare", metavar="V,V", default=",".join(_compared()),
                    help="variants in the summary table (default: rfc9293,rfc5961,rfc1337,linux)")
     p.add_argument("--slow", action="store_true",
@@ -54,11 +57,17 @@ def run(args) -> int:
     test could not complete, 2 for bad input or missing privileges."""
     from ..conform import generate, report, runner
     from ..conform.suite import run_cases
+    from ..params import coerce
     from ..scenario import list_scenarios, resolve_scenario
     from ..spec import load_variant
 
+    overrides = parse_sets(args.set)
+    for k, v in overrides.items():
+        coerce(k, v, where=f"--set {k}")
+
+    from ..conform.cases import variant_ref
     try:
-        load_variant(args.variant)
+        args.variant = variant_ref(load_variant(args.variant))
     except InputError as e:
         raise e.located(where="--variant") from None
     compared = tuple(v.strip() for v in args.compare.split(",") if v.strip())
@@ -77,19 +86,19 @@ def run(args) -> int:
             resolve_scenario(s)
     why = runner.probe()
     if why:
-        raise InputError(f"conform {why}", fix="tcpmodel conform needs a network namespace and "
-                         "/dev/net/tun; nothing was run")
+        what, fix = why
+        raise InputError(f"conform {what}; nothing was run", fix=fix or None)
     t0 = time.monotonic()
     say = (lambda msg: None) if args.json else (lambda msg: print(msg, file=sys.stderr))
     cases = []
     if want_rules:
         say(f"generating the rule-coverage suite of {args.variant} ...")
-        cases += generate.rule_cases(args.variant)
+        cases += generate.rule_cases(args.variant, overrides=overrides)
     if scenarios:
         say(f"searching {len(scenarios)} scenario(s) on {args.variant} ...")
-        cases += generate.scenario_cases(scenarios, args.variant)
+        cases += generate.scenario_cases(scenarios, args.variant, overrides=overrides)
     if args.walks:
-        cases += generate.walk_cases(args.variant, args.walks, args.seed)
+        cases += generate.walk_cases(args.variant, args.walks, args.seed, overrides=overrides)
     gen_s = time.monotonic() - t0
     runnable = sum(1 for c in cases if not c.skip and (args.slow or not c.slow))
     say(f"{len(cases)} tests generated in {gen_s:.1f} s; running {runnable} against the kernel "

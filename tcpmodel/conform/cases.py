@@ -55,12 +55,25 @@ def context(m, code: int, inc: int) -> Context:
     return Context(v["state"], v.get("rcv_nxt", 0), v.get("snd_una", 0), inc, iss)
 
 
+def variant_ref(spec) -> str:
+    """How to load ``spec`` again: its name if it is the shipped variant of that name, else the
+    path of its (last) file."""
+    from pathlib import Path
+
+    from ..spec import specs_dir
+    shipped = specs_dir() / f"{spec.name}.toml"
+    if shipped.exists() and Path(spec.files[-1]).resolve() == shipped.resolve():
+        return spec.name
+    return str(spec.files[-1])
+
+
 def case_from_run(system, start: tuple, moves: list, side: int, *, name: str, origin: str,
                   rule: str | None = None) -> Case:
     """The case in which the kernel plays endpoint ``side`` of this model run."""
     m = system.machines[side]
     trace = build_trace(system, start, moves)
-    case = Case(name, origin, system.spec.name, side, dict(system.params), trace, rule=rule)
+    case = Case(name, origin, variant_ref(system.spec), side, dict(system.params), trace,
+                rule=rule)
     prev = start
     for i, (act, nxt) in enumerate(moves, start=1):
         mine = act.side == side and act.kind in ("call", "rcv", "timer", "crash")

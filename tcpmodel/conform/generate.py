@@ -20,7 +20,7 @@ from ..endpoint import FLAG_BIT, NO_SEG
 from ..params import resolve
 from ..spec import load_variant
 from ..system import ATTACK, IN, Action, System
-from .cases import case_from_run, slow_reason, unsupported
+from .cases import case_from_run, slow_reason, unsupported, variant_ref
 
 KERNEL = 0   # the kernel plays A in generated runs (both scripts are "any": A and B are alike)
 COVERAGE_PARAMS = {"seq_space": 8, "rcv_wnd": 2, "data": 1, "capacity": 2,
@@ -80,11 +80,12 @@ def _finish(case, system) -> None:
 
 # ---------------------------------------------------------------- rule coverage
 
-def rule_cases(variant: str, *, max_states: int = PHASE1_STATES, progress=None) -> list:
+def rule_cases(variant: str, *, overrides: dict | None = None, max_states: int = PHASE1_STATES,
+               progress=None) -> list:
     """One case per transition of ``variant`` the kernel's side can take: each rule in each of
     its (state, event) pairs, with the shortest run that fires it there; skipped cases (with
     their reasons) for the rest.  In the order of the rule file."""
-    system = coverage_system(variant)
+    system = coverage_system(variant, overrides)
     m = system.machines[KERNEL]
     best: dict = {}                      # (rule, state, event) -> (cost, kind, state, last move)
     start = system.initial_states()[0]
@@ -242,7 +243,7 @@ def _extra_moves(system: System, s: tuple, extra: tuple) -> list:
 def _skipped(system, name: str, rule_id: str, why: str):
     from ..trace import Trace
     from .case import Case
-    return Case(name, "rules", system.spec.name, KERNEL, dict(system.params),
+    return Case(name, "rules", variant_ref(system.spec), KERNEL, dict(system.params),
                 Trace("CLOSED", "CLOSED", []), skip=why, rule=rule_id)
 
 
@@ -274,7 +275,8 @@ def _why_not(m, k: int, si: int, ei: int, fired_at: dict) -> str:
 
 # ---------------------------------------------------------------- scenarios
 
-def scenario_cases(names: list, variant: str | None = None) -> list:
+def scenario_cases(names: list, variant: str | None = None, *,
+                   overrides: dict | None = None) -> list:
     """Both endpoints of every scenario's run (one case each), on ``variant`` or on each
     variant the scenario names, skipped where the scenario has no run."""
     from ..check import build
@@ -283,7 +285,7 @@ def scenario_cases(names: list, variant: str | None = None) -> list:
     cases = []
     for name in names:
         for v in ([variant] if variant else variants_of(name)[:1]):
-            sc = load_scenario(name, variant=v)
+            sc = load_scenario(name, variant=v, overrides=overrides)
             model = build(sc.check, [])
             compile_lines(sc, model)
             out = search(sc, model)
@@ -304,16 +306,17 @@ def scenario_cases(names: list, variant: str | None = None) -> list:
 def _scenario_skip(system, name, side, why):
     from ..trace import Trace
     from .case import Case
-    return Case(name, "scenario", system.spec.name, side, dict(system.params),
+    return Case(name, "scenario", variant_ref(system.spec), side, dict(system.params),
                 Trace("CLOSED", "CLOSED", []), skip=why)
 
 
 # ---------------------------------------------------------------- random walks
 
-def walk_cases(variant: str, count: int, seed: int, *, length: int = 14) -> list:
+def walk_cases(variant: str, count: int, seed: int, *, length: int = 14,
+               overrides: dict | None = None) -> list:
     """``count`` seeded random walks of the coverage system (each step: a kind of move chosen
     uniformly, then one move of that kind), each a case for the kernel as A."""
-    system = coverage_system(variant)
+    system = coverage_system(variant, overrides)
     m = system.machines[KERNEL]
     segs = tester_segments(m)
     cases = []

@@ -40,7 +40,12 @@ ROUTE_OPTIONS = ("rto_min", "1000ms", "quickack", "1")   # no delayed ACKs, few 
 
 
 class NamespaceError(Exception):
-    """The namespace or the TUN device could not be set up (missing privilege or support)."""
+    """The namespace or the TUN device could not be set up (missing privilege or support);
+    ``fix`` says what to do about it."""
+
+    def __init__(self, what: str, fix: str = ""):
+        super().__init__(what)
+        self.fix = fix
 
 
 _libc = None
@@ -68,8 +73,8 @@ def enter_private_namespace() -> None:
         _unshare(CLONE_NEWNET)
     except OSError as e:
         if e.errno in (errno.EPERM, errno.EACCES):
-            raise NamespaceError("needs CAP_NET_ADMIN to create a network namespace: run as "
-                                 "root (sudo tcpmodel conform ...)") from None
+            raise NamespaceError("needs CAP_NET_ADMIN (and CAP_SYS_ADMIN) to create a network "
+                                 "namespace", "run as root: sudo tcpmodel conform ...") from None
         raise NamespaceError(f"cannot create a network namespace: {e.strerror}") from None
     if netns_id() == before:  # never configure anything in the namespace we came from
         raise NamespaceError("unshare(CLONE_NEWNET) returned but the namespace did not change")
@@ -110,9 +115,10 @@ def open_tun() -> int:
     try:
         fd = os.open(TUN_PATH, os.O_RDWR)
     except FileNotFoundError:
-        raise NamespaceError(f"no {TUN_PATH}: load the tun module (modprobe tun)") from None
+        raise NamespaceError(f"no {TUN_PATH} (TUN devices)", "load the tun module: modprobe tun") \
+            from None
     except PermissionError:
-        raise NamespaceError(f"needs access to {TUN_PATH}: run as root") from None
+        raise NamespaceError(f"needs access to {TUN_PATH}", "run as root") from None
     try:
         fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", DEVICE.encode(), IFF_TUN | IFF_NO_PI))
     except OSError as e:
@@ -126,7 +132,8 @@ def ip_command() -> str:
     path = shutil.which("ip") or next((p for p in ("/usr/sbin/ip", "/sbin/ip", "/bin/ip")
                                        if os.path.exists(p)), None)
     if path is None:
-        raise NamespaceError("needs the 'ip' command (iproute2) to configure the namespace")
+        raise NamespaceError("needs the 'ip' command to configure the namespace",
+                             "install iproute2")
     return path
 
 

@@ -17,9 +17,9 @@ from .case import Observed
 CASE_TIMEOUT = 30.0          # seconds per case, beyond the long timers it waits for
 
 
-def probe() -> str | None:
-    """Why conformance tests cannot run here (one line), or None if they can: a child tries to
-    create a namespace and a TUN device in it, and changes nothing else."""
+def probe() -> tuple[str, str] | None:
+    """Why conformance tests cannot run here and the fix (one line each), or None if they can:
+    a child tries to create a namespace and a TUN device in it, and changes nothing else."""
     def child():
         netns.enter_private_namespace()
         os.close(netns.open_tun())
@@ -28,7 +28,9 @@ def probe() -> str | None:
     job = _Child(child, 10.0)
     while not job.poll(10.0):
         pass
-    return job.result.get("error")
+    if "error" not in job.result:
+        return None
+    return job.result["error"], job.result.get("fix", "")
 
 
 def run(case, keep_going=None, *, peer_iss=None) -> Observed:
@@ -91,7 +93,7 @@ class _Child:
                 try:
                     result = fn()
                 except netns.NamespaceError as e:
-                    result = {"error": str(e)}
+                    result = {"error": str(e), "fix": e.fix}
                 except Exception as e:  # noqa: BLE001 - reported to the parent, not lost
                     result = {"error": f"{type(e).__name__}: {e}"}
                 data = memoryview(json.dumps(result).encode())

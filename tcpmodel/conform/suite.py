@@ -47,7 +47,7 @@ def run_cases(cases: list, variant: str, *, compared=COMPARED, jobs: int = 4, sl
               peer_iss=None, progress=None) -> Suite:
     """Run every case that can run (slow ones only with ``slow``), judge each on ``compared``
     (and on ``variant``); skipped cases keep their reasons."""
-    compared = tuple(dict.fromkeys(tuple(compared) + (variant,)))
+    compared = tuple(dict.fromkeys(tuple(compared) + (variant,) + tuple(c.variant for c in cases)))
     t0 = time.monotonic()
     results = [Result(c, None) for c in cases]
     todo = [i for i, c in enumerate(cases) if not c.skip and (slow or not c.slow)]
