@@ -88,12 +88,12 @@ def render_divergence(result, kernel: str = "", diffs: bool = False) -> str:
     exp, got = f.expected, f.observed
     out = [f"== {case.name}: diverges from {v.variant} at step {f.step} "
            f"(the kernel plays {k})"]
-    out.append(f"   {v.variant} expects: {k} {_sends(exp['sent'])}, {k} {exp['state']}"
+    w = max(len(v.variant) + 9, 11) + 1
+    out.append(f"   {v.variant + ' expects:':<{w}}{k} {_sends(exp['sent'])}, {k} {exp['state']}"
                f"{_told(exp['signal'])}   [{exp['rule']}]")
     real = f" (real {', '.join(got['real'])})" if got["real"] else ""
-    out.append(f"   the kernel:{' ' * max(len(v.variant) - 2, 1)}{k} "
-               f"{_sends(', '.join(got['sent']) or None)}{real}, {k} {got['state']}"
-               f"{_told(got['signal'])}")
+    out.append(f"   {'the kernel:':<{w}}{k} {_sends(', '.join(got['sent']) or None)}{real}, "
+               f"{k} {got['state']}{_told(got['signal'])}")
     if got.get("detail"):
         out.append(f"   ({got['detail']})")
     out.append(f"   model run ({case.variant}):")
@@ -142,7 +142,10 @@ def render_settings(suite) -> str:
     s = suite.settings
     if not s:
         return ""
-    sysctls = " ".join(f"{k.split('.')[-1]}={v}" for k, v in s.get("sysctls", {}).items())
+    sysctls = " ".join(f"{k.removeprefix('net.ipv4.')}={v}" for k, v in s.get("sysctls", {}).items()
+                       if not k.startswith("net.ipv6."))
+    if any(k.startswith("net.ipv6.") for k in s.get("sysctls", {})):
+        sysctls += " (IPv6 off)"
     return (f"   settings: {sysctls}; route {s.get('route', '')}; tester ISS "
             f"{s.get('peer_iss')}; a fresh network namespace per case")
 
