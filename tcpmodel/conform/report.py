@@ -186,7 +186,7 @@ def suite_json(suite, exit_code: int) -> dict:
 def write_files(result, directory: Path, kernel: str = "") -> list[Path]:
     """For a divergence: ``NAME``.svg (the kernel's run, first difference marked), .txt (both
     runs) and .json (the case and its run)."""
-    from ..render.files import emit, safe_name
+    from ..render.files import emit_files, safe_name
     from ..render.seqchart import chart_svg
 
     stem = safe_name(f"{result.case.name.replace(':', '-').replace('/', '-')}-"
@@ -197,9 +197,4 @@ def write_files(result, directory: Path, kernel: str = "") -> list[Path]:
     files = {".svg": chart_svg(trace, title, mark),
              ".txt": render_divergence(result, kernel, diffs=True) + "\n",
              ".json": json.dumps(result_json(result), indent=2) + "\n"}
-    out = []
-    for suffix, text in files.items():
-        path = directory / f"{stem}{suffix}"
-        emit(text, str(path))
-        out.append(path)
-    return out
+    return emit_files(directory, stem, files)
