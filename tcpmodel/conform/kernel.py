@@ -27,9 +27,9 @@ QUIET = 0.05                 # the kernel has answered when it stays silent this
 FIRST_WAIT = 1.0             # ... but a segment the model's run expects may take this long
 MAX_PACKETS = 64             # per test: more means the kernel is looping
 TCP_INFO, TCP_USER_TIMEOUT = 11, 18
-TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT = 4, 5, 6
+TCP_KEEPIDLE, TCP_KEEPINTVL = 4, 5
 TCP_CLOSE = 7
-SYNSENT_RECV = (2, 3, 7)     # TCP_SYN_SENT, TCP_SYN_RECV, TCP_CLOSE: not (yet) connected
+NOT_CONNECTED = (2, 3, 7)    # TCP_SYN_SENT, TCP_SYN_RECV, TCP_CLOSE
 
 # How the kernel takes each model timer, and how long a test waits for it (seconds).
 TIMER_WAIT = {"rto": 4.0, "keepalive": 4.0, "user_timeout": 6.0, "fin_wait_2": 6.0,
@@ -200,7 +200,7 @@ class Driver:
                 self.keepalive_set = False
         if self.sock is None or self.listening:
             return None, ""
-        if self.sock.getsockopt(socket.IPPROTO_TCP, TCP_INFO, 8)[0] not in SYNSENT_RECV:
+        if self.sock.getsockopt(socket.IPPROTO_TCP, TCP_INFO, 8)[0] not in NOT_CONNECTED:
             self._keepalive()
         signal, details = None, []
         err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
