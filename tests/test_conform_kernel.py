@@ -140,3 +140,36 @@ def test_the_host_is_left_alone():
     assert r.status == "pass" and r.observed.settings["sysctls"]["net.ipv4.tcp_rfc1337"] == 1
     assert {n: Path(f"/proc/sys/net/ipv4/{n}").read_text() for n in names} == before
     assert sorted(os.listdir("/sys/class/net")) == links
+
+
+def test_socket_states_read_over_netlink_are_what_ss_shows():
+    import shutil
+    import socket
+
+    from tcpmodel.conform import diag, netns
+    from tcpmodel.conform.runner import _Child
+    if shutil.which("ss") is None:
+        pytest.skip("no ss (iproute2) to compare with")
+
+    def child():
+        netns.enter_private_namespace()
+        subprocess.run([netns.ip_command(), "link", "set", "lo", "up"], check=True)
+        ls = socket.create_server(("127.0.0.1", 7000))
+        a = socket.create_connection(("127.0.0.1", 7000))
+        b, _ = ls.accept()
+        a.close()                                # a: FIN-WAIT-2, b: CLOSE-WAIT
+        ours = sorted((s.state, f"{s.src}:{s.sport}", f"{s.dst}:{s.dport}")
+                      for s in diag.tcp_sockets())
+        ss = subprocess.run(["ss", "-tanH"], capture_output=True, text=True).stdout
+        b.close()
+        return {"ours": ours, "ss": ss}
+    job = _Child(child, 20.0)
+    while not job.poll(20.0):
+        pass
+    out = job.result
+    assert "error" not in out, out
+    names = {"LISTEN": "LISTEN", "FIN-WAIT-2": "FIN-WAIT-2", "CLOSE-WAIT": "CLOSE-WAIT"}
+    theirs = sorted((names[f[0]], f[3], f[4].replace("0.0.0.0:*", "0.0.0.0:0"))
+                    for f in (line.split() for line in out["ss"].splitlines()))
+    assert [tuple(x) for x in out["ours"]] == theirs
+    assert {s for s, _, _ in theirs} == {"LISTEN", "FIN-WAIT-2", "CLOSE-WAIT"}
