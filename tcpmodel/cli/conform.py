@@ -23,7 +23,8 @@ def add_parser(sub) -> None:
     p.add_argument("--variant", default="rfc9293", help="generate and judge with this variant "
                    "(default rfc9293)")
     p.add_argument("--rules", action="store_true",
-                   help="the rule-coverage suite: the shortest run firing each rule")
+                   help="the rule-coverage suite: the shortest run firing each rule in each of "
+                        "its (state, event) pairs")
     p.add_argument("--scenario", nargs="*", metavar="FILE",
                    help="scenario runs (names or paths; none given: the shipped catalogue)")
     p.add_argument("--walks", type=NONNEGATIVE, default=0, metavar="N",
