@@ -1,7 +1,7 @@
 """The Python API: what the command line does, as functions that return typed results.
 
     import tcpmodel as tm
-    run = tm.check("time-wait")                 # explicit engine, the check's parameters
+    run = tm.run("time-wait")                   # explicit engine, the check's parameters
     run.verdicts["time_wait_safety"]            # 'violated'
     run["time_wait_safety"].trace.steps[12]     # a Step: actor, event, rule, segments, states
     tm.chart(run["time_wait_safety"].trace).save("tw.svg")
@@ -24,9 +24,9 @@ from .errors import InputError
 ENGINES = ("explicit", "z3", "both")
 EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN, EXIT_DISAGREE = 0, 1, 3, 4
 
-__all__ = ["CheckRun", "ENGINES", "Picture", "ScenarioRun", "chart", "check", "check_names",
-           "diff", "exit_code", "fsm", "junit", "load", "pairs", "read_trace", "report",
-           "scenario", "scenario_names", "variant_names"]
+__all__ = ["CheckRun", "ENGINES", "Page", "Picture", "ScenarioRun", "chart", "check_names", "diff",
+           "exit_code", "fsm", "junit_xml", "load", "pairs", "read_trace", "report_page", "run",
+           "run_scenario", "scenario_names", "traces_to_draw", "variant_names", "write_traces"]
 
 
 # ------------------------------------------------------------------ loading
@@ -156,7 +156,7 @@ class CheckRun:
         return f"<CheckRun {self.name} ({self.variant}): {parts}>"
 
 
-def check(check="handshake", *, variant: str | None = None, params: dict | None = None,
+def run(check="handshake", *, variant: str | None = None, params: dict | None = None,
           properties: list[str] | None = None, engine: str = "explicit",
           max_states: int | None = None, timeout: float | None = None, workers: int = 1,
           depth: int | None = None, bmc_budget: float | None = None, spacer: bool = False,
@@ -230,11 +230,11 @@ def exit_code(runs, interrupted: bool = False) -> int:
             else EXIT_UNKNOWN if EXIT_UNKNOWN in codes or interrupted else EXIT_OK)
 
 
-def junit(runs) -> str:
+def junit_xml(runs) -> str:
     """JUnit XML for CI: one test suite per run, one test case per property (a violation is a
     failure carrying the trace as text, unknown an error)."""
-    from .junit import junit_xml
-    return junit_xml(runs)
+    from . import junit
+    return junit.junit_xml(runs)
 
 
 # ------------------------------------------------------------------ scenarios
@@ -290,7 +290,7 @@ class ScenarioRun:
                        if self.trace is not None else "")
 
 
-def scenario(name: str, *, variant: str | None = None, params: dict | None = None,
+def run_scenario(name: str, *, variant: str | None = None, params: dict | None = None,
              max_states: int = 2_000_000, timeout: float | None = None) -> list[ScenarioRun]:
     """Search for scenario ``name`` (a shipped name or a path): one :class:`ScenarioRun` per
     variant its file states an expectation for, or on ``variant`` alone."""
@@ -381,7 +381,7 @@ def _projection(run: CheckRun):
     ex = getattr(run.result, "_exploration", None)
     if ex is None:
         raise InputError("this picture needs a run of the explicit engine", where="run",
-                         fix="check(..., engine='explicit')")
+                         fix="run(..., engine='explicit')")
     cached = getattr(run, "_projection", None)
     if cached is None:
         from .render.explored import project
@@ -465,9 +465,9 @@ def _pick_trace(doc, path, check, prop) -> tuple:
     return trace, (f"{c}: {p} {verdict}" if p else None)
 
 
-def report(runs, *, witnesses: bool = False, title: str = "tcpmodel report",
-           warn=None) -> str:
-    """One self-contained HTML report of explicit-engine runs: verdicts, state pairs, coverage
+def report_page(runs, *, witnesses: bool = False, title: str = "tcpmodel report",
+                warn=None) -> Page:
+    """One self-contained HTML report (a :class:`Page`) of explicit-engine runs: verdicts, state pairs, coverage
     diagrams, and every counterexample (and witness, if asked) as a chart and as text.
     ``warn(message)`` hears of pictures that could not be laid out (they are left out)."""
     from .render.html import report_html
@@ -485,7 +485,24 @@ def report(runs, *, witnesses: bool = False, title: str = "tcpmodel report",
                     warn(str(e))
         pages.append(page)
     interrupted = any(r.result.stop_reason == "interrupted" for r in runs)
-    return report_html(pages, title=title, exit_code=exit_code(runs, interrupted))
+    return Page(report_html(pages, title=title, exit_code=exit_code(runs, interrupted)))
+
+
+@dataclass
+class Page:
+    """An HTML document (the report): ``html``, ``save(path)``, and shown as such in Jupyter."""
+    html: str
+
+    def save(self, path) -> Path:
+        from .render.files import emit
+        emit(self.html, str(path))
+        return Path(path)
+
+    def __str__(self) -> str:
+        return self.html
+
+    def _repr_html_(self) -> str:
+        return self.html
 
 
 def traces_to_draw(run: CheckRun, witnesses: bool = False):

@@ -91,7 +91,7 @@ def run(args) -> int:
     runs = []
     interrupted = False
     for model in models:
-        run = api.check(model, engine=args.engine, max_states=args.max_states,
+        run = api.run(model, engine=args.engine, max_states=args.max_states,
                         timeout=args.timeout, workers=args.workers, depth=args.depth,
                         bmc_budget=args.bmc_budget, spacer=args.spacer,
                         proof_timeout=args.proof_timeout, samples=args.samples,
@@ -109,7 +109,7 @@ def run(args) -> int:
     code = api.exit_code(runs, interrupted)
     if args.junit:
         from ..render.files import emit
-        emit(api.junit(runs), args.junit)
+        emit(api.junit_xml(runs), args.junit)
     if args.json:
         doc = {"tcpmodel": __version__, "exit_code": code, "checks": [r.to_json() for r in runs]}
         print(json.dumps(doc, indent=2))
@@ -133,7 +133,7 @@ def _one_check(job) -> tuple:
     from .. import api
 
     name, overrides, args = job
-    run = api.check(name, params=overrides, variant=args.variant, properties=args.property,
+    run = api.run(name, params=overrides, variant=args.variant, properties=args.property,
                     max_states=args.max_states, timeout=args.timeout, workers=args.workers)
     _outputs(run, args, 2)
     text = "" if args.json else run.text(witnesses=args.witnesses, diffs=not args.no_diffs,

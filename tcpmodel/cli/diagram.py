@@ -49,7 +49,7 @@ def run(args) -> int:
         raise InputError("Mermaid output draws the endpoint state diagram only",
                          where="--format", fix="write .svg, .png or .dot")
     if check_name:
-        run = api.check(check_name, params=parse_sets(args.set), variant=args.variant,
+        run = api.run(check_name, params=parse_sets(args.set), variant=args.variant,
                         progress=sys.stderr)
         if not run.result.complete:
             print(f"  warning: the search stopped ({run.result.stop_reason}); the picture shows "

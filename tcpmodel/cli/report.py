@@ -33,13 +33,13 @@ def run(args) -> int:
     require_properties(models)
     runs = []
     for model in models:
-        runs.append(api.check(model, max_states=args.max_states, timeout=args.timeout,
+        runs.append(api.run(model, max_states=args.max_states, timeout=args.timeout,
                               progress=None if args.quiet else sys.stderr))
         if runs[-1].result.stop_reason == "interrupted":
             break
     interrupted = any(r.result.stop_reason == "interrupted" for r in runs)
-    html = api.report(runs, witnesses=args.witnesses,
+    html = api.report_page(runs, witnesses=args.witnesses,
                       warn=lambda e: print(f"tcpmodel: warning: {e}", file=sys.stderr))
-    emit(html, args.output)
+    emit(html.html, args.output)
     print(f"  report written to {args.output}", file=sys.stderr)
     return api.exit_code(runs, interrupted)

@@ -47,7 +47,7 @@ def run(args) -> int:
     jobs = [(n, v) for n in names for v in ([args.variant] if args.variant else variants_of(n))]
     outcomes = []
     for n, v in jobs:
-        o = api.scenario(n, variant=v, params=overrides, max_states=args.max_states,
+        o = api.run_scenario(n, variant=v, params=overrides, max_states=args.max_states,
                          timeout=args.timeout)[0].outcome
         outcomes.append(o)
         if args.out and o.trace is not None:

@@ -176,7 +176,7 @@ class Session:
             if self._run is None and self._run_error is None:
                 from .. import api
                 try:
-                    self._run = api.check(self.model)
+                    self._run = api.run(self.model)
                 except InputError as e:
                     self._run_error = str(e)
         if self._run_error:
