@@ -108,10 +108,10 @@ function renderState(st) {
 function renderActions(st) {
   $("action-count").textContent = `(${st.actions.length})`;
   const items = st.actions.map((a, i) => {
-    const label = (i < 9 ? `${i + 1}. ` : "") + a.text;
     const b = el("button", { type: "button", "data-k": String(a.k), "data-kind": a.kind,
                              "data-rule": a.rule, title: `to ${a.a} / ${a.b}`,
-                             onclick: () => take(a.k, a.target) }, label);
+                             "aria-keyshortcuts": i < 9 ? String(i + 1) : null,
+                             onclick: () => take(a.k, a.target) }, a.text);
     return el("li", { className: `kind-${a.kind}` }, b);
   });
   if (!items.length) items.push(el("li", { className: "note", text: "none: a dead end" }));
@@ -145,6 +145,11 @@ function renderPath(pt) {
     items.push(li);
   }
   $("path").replaceChildren(...items);
+  const last = cursor > 0 ? all[cursor] : null;
+  $("last-step").textContent = last ? `by ${last.note}` +
+    (last.received || last.moved ? ` ${last.received || last.moved}` : "") +
+    (last.sent && last.kind !== "inject" ? `, sends ${last.sent}` : last.sent ? ` ${last.sent}` : "") +
+    (last.rule ? `  [${last.rule}]` : "") : "the initial state";
   $("chart").innerHTML = pt.svg;   // escaped by the server's chart writer
   $("path-text").textContent = pt.text;
   const moves = path.moves.slice(0, cursor).join(",");
