@@ -43,3 +43,18 @@ def test_api_names_are_not_shadowed_by_modules():
     from tcpmodel import api
     for name in tcpmodel._API:
         assert getattr(tcpmodel, name) is getattr(api, name), name
+
+
+def test_the_readme_api_example_runs(tmp_path, capsys):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [code] = re.findall(r"^```python\n(.*?)^```", readme, flags=re.S | re.M)
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        exec(compile(code, "README.md", "exec"), {})
+    finally:
+        os.chdir(here)
+    out = capsys.readouterr().out.splitlines()
+    # what the comments beside the prints say
+    assert out[0].startswith("{'time_wait_safety': 'holds'") and out[1] == "violated 19 sync-rst"
+    assert (tmp_path / "tw.svg").read_text().startswith("<svg")
