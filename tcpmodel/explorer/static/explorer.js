@@ -120,8 +120,7 @@ function renderActions(st) {
 
 function renderProperties(st) {
   const rows = st.properties.map((p) => {
-    const cls = p.ok === null ? "neutral" : p.ok === (p.kind === "always") ? "ok"
-              : p.kind === "always" ? "bad" : "neutral";
+    const cls = p.ok === null ? "neutral" : p.ok ? "ok" : p.kind === "always" ? "bad" : "neutral";
     return el("tr", { "data-property": p.name },
               el("td", { title: p.formula + (p.doc ? `\n${p.doc}` : "") }, el("code", { text: p.name })),
               el("td", { text: p.kind }),
