@@ -73,7 +73,7 @@ class Session:
     def replay(self, path: Path) -> list:
         """The ids of the states along ``path``; an action index that is not enabled is an
         error naming the step."""
-        ids = [self.state(path.start)]
+        self.state(path.start)   # an unknown id is reported as such
         if path.start not in self.initial:
             raise InputError(f"state {path.start} is not an initial state", where="path")
         ids = [path.start]
