@@ -3,8 +3,9 @@
 States are exact 64-bit keys (``tables.py``); the frontier is expanded a chunk at a time
 with table lookups on numpy arrays, in the order of ``System.successors``, so state ids,
 parents, action indices, transition counts, depths and verdicts are the reference engine's
-(``search.explore_reference``); the tests compare both.  Per state the search keeps 17
-bytes: the key and id in the visited runs (12), the parent id (4) and the action index (1).
+(``search.explore_reference``); the tests compare both.  Per state the search keeps the key
+(8 bytes, in id order: also the BFS queue), its slot in the visited hash table (4 / load,
+``store.Visited``), the parent id (4) and the action index (1).
 """
 
 from __future__ import annotations
@@ -353,12 +354,9 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
     visited = Visited()
     parent = Chunked(np.int32)
     via = Chunked(np.uint8)
-    first = np.array(init, np.uint64)
     parent.append(np.full(len(init), -1))
     via.append(np.full(len(init), 255))
-    order = np.argsort(first)
-    visited.add(first[order], order)
-    frontier = [first]   # the level being expanded, as parts (freed as they are expanded)
+    visited.add(np.array(init, np.uint64))
     state_props = [p for p in props if p.kind in ("always", "sometimes") and not p.on_steps]
     step_props = [p for p in props if p.kind in ("always", "sometimes") and p.on_steps]
     truth = _Truth(T, state_props, step_props)
@@ -371,18 +369,24 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
     depth = transitions = 0
     level_start = 0
     try:
-        while frontier:
-            nxt = []
+        while level_start < n:
+            # the level is the ids [level_start, level_end): the visited keys are the queue;
+            # chunks are copies, since storing the next level may move the keys array
+            level_end = n
             start = 0
-            queued = sum(map(len, frontier))
-            parts = [p[i:i + chunk] for p in frontier for i in range(0, len(p), chunk)]
-            frontier = None
-            ahead = pool.submit(X.expand, parts[0]) if pool else None
-            for ci, keys in enumerate(parts):
-                parts[ci] = None   # the level's keys are freed as they are expanded
+            queued = level_end - level_start
+            lows = range(level_start, level_end, chunk)
+
+            def part(lo):
+                return visited.keys[lo:min(lo + chunk, level_end)].copy()
+
+            keys = part(lows[0])
+            ahead = pool.submit(X.expand, keys) if pool else None
+            for ci, lo in enumerate(lows):
                 if pool:
                     done = ahead.result()
-                    ahead = pool.submit(X.expand, parts[ci + 1]) if ci + 1 < len(parts) else None
+                    nxt_keys = part(lows[ci + 1]) if ci + 1 < len(lows) else None
+                    ahead = pool.submit(X.expand, nxt_keys) if nxt_keys is not None else None
                 else:
                     done = X.expand(keys)
                 r = _chunk(X, visited, keys, n, max_states, done)
@@ -393,21 +397,24 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
                     keys = keys[:r["stop"] + 1]   # up to the state whose expansion crossed it
                     r = _chunk(X, visited, keys, n, None)
                     ex.stop_reason = "max-states"
-                _commit(r, ex, T, truth, visited, parent, via, nxt, edges, fired, state_props,
+                _commit(r, ex, T, truth, visited, parent, via, edges, fired, state_props,
                         step_props, level_start + start)
                 n += r["new"]
                 transitions += r["transitions"]
                 start += len(keys)
                 if progress:
-                    progress.tick(n, queued - start + sum(map(len, nxt)), depth)
+                    progress.tick(n, queued - start + n - level_end, depth)
                 if ex.stop_reason:
                     return ex
                 if timeout is not None and time.monotonic() - t0 > timeout:
                     ex.stop_reason = "timeout"
                     return ex
-            level_start += start
-            frontier = [p for p in nxt if len(p)]
-            if frontier:
+                if not pool and ci + 1 < len(lows):
+                    keys = part(lows[ci + 1])
+                elif pool:
+                    keys = nxt_keys
+            level_start = level_end
+            if level_start < n:
                 depth += 1
         ex.complete = True
         return ex
@@ -441,7 +448,7 @@ def _chunk(X, visited, keys, n_before, max_states, expanded=None):
          "mv": mv, "ovf": ovf, "new": 0}
     if not len(ck):
         r.update(u=np.empty(0, np.uint64), ids=np.empty(0, np.int64), newidx=np.empty(0, int),
-                 first=np.empty(0, np.int64), order=None, flag=None)
+                 first=np.empty(0, np.int64), order=None, flag=None, slots=None, table_size=-1)
         return r
     order = np.argsort(ck)
     cs = ck[order]
@@ -451,7 +458,7 @@ def _chunk(X, visited, keys, n_before, max_states, expanded=None):
     starts = np.flatnonzero(flag)
     u = cs[starts]
     first = np.minimum.reduceat(ordk[order], starts)   # each successor's first discovery
-    ids = visited.find(u)
+    ids, ends = visited.find(u, slots=True)
     new = np.flatnonzero(ids < 0)
     new = new[np.argsort(first[new], kind="stable")]   # ids in discovery order
     ids[new] = n_before + np.arange(len(new))
@@ -459,20 +466,20 @@ def _chunk(X, visited, keys, n_before, max_states, expanded=None):
         i = max(max_states - n_before - 1, 0)
         r["stop"] = int(first[new[i]] // KMAX) if len(new) else 0
         return r
-    r.update(u=u, ids=ids, new=len(new), newidx=new, first=first, order=order, flag=flag)
+    r.update(u=u, ids=ids, new=len(new), newidx=new, first=first, order=order, flag=flag,
+             slots=ends[new], table_size=len(visited.table))
     return r
 
 
-def _commit(r, ex, T, truth, visited, parent, via, nxt, edges, fired, state_props, step_props,
+def _commit(r, ex, T, truth, visited, parent, via, edges, fired, state_props, step_props,
             base_id):
     """Store a chunk's new states and account for its expansions (counts, rules, properties)."""
     ck, ordk, mv, u, ids, new, first = (r[x] for x in ("ck", "ordk", "mv", "u", "ids", "newidx",
                                                        "first"))
     keys, kc = r["keys"], r["kc"]
     found = ex.found
-    sel = np.sort(new)
-    visited.add(u[sel], ids[sel])
-    nxt.append(u[new])
+    # in discovery order: the ids n_before, n_before + 1, ...
+    visited.add(u[new], r["slots"] if r["table_size"] == len(visited.table) else None)
     parent.append(base_id + first[new] // KMAX)
     via.append(first[new] % KMAX)
     term = kc == 0
@@ -526,18 +533,9 @@ class LazyStates(Sequence):
         self.T = T
         self.visited = visited
         self._keys = None
-        self._lookups = 0
 
     def _key(self, i: int) -> int:
-        """One state's key without materialising all of them (traces read a few dozen)."""
-        self._lookups += 1
-        if self._keys is None and self._lookups < 256:
-            for rk, ri in self.visited.runs:
-                hit = np.flatnonzero(ri == i)
-                if len(hit):
-                    return int(rk[hit[0]])
-            raise IndexError(i)
-        return int(self.keys()[i])
+        return int(self.visited.keys[i])
 
     def keys(self):
         if self._keys is None or len(self._keys) != self.visited.n:
