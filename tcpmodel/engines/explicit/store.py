@@ -165,6 +165,8 @@ class Visited:
         """Ids of ``keys`` (uint64), -1 where not stored.  With ``slots``, also where each
         missing key's probe ended (the free slot :meth:`add` may start from)."""
         keys = keys.astype(np.uint64, copy=False)
+        if self.table is None:
+            self._rebuild(len(self.keys))
         out = np.full(len(keys), -1, np.int64)
         ends = np.full(len(keys), -1, np.int64) if slots else None
         size = len(self.table)
@@ -199,15 +201,24 @@ class Visited:
             self.keys = grown
         self.keys[self.n:self.n + m] = keys
         self.n += m
-        if self.n > self.max_load * len(self.table):
-            size = len(self.table)
-            while self.n > self.max_load * size:
-                size = int(size * self.GROWTH) + 1
-            self.table = np.full(size, self.EMPTY, np.uint32)
-            for lo in range(0, self.n, 1 << 20):   # rehash in slices (bounded temporaries)
-                self._insert(np.arange(lo, min(lo + (1 << 20), self.n), dtype=np.uint32))
+        if self.table is None or self.n > self.max_load * len(self.table):
+            self._rebuild(len(self.table) if self.table is not None else 1 << 12)
         else:
             self._insert(np.arange(self.n - m, self.n, dtype=np.uint32), slots)
+
+    def _rebuild(self, size: int) -> None:
+        """A table of at least ``size`` slots under the load limit, with every stored id."""
+        while self.n > self.max_load * size:
+            size = int(size * self.GROWTH) + 1
+        self.table = np.full(size, self.EMPTY, np.uint32)
+        for lo in range(0, self.n, 1 << 20):   # rehash in slices (bounded temporaries)
+            self._insert(np.arange(lo, min(lo + (1 << 20), self.n), dtype=np.uint32))
+
+    def release_index(self) -> None:
+        """Free the table (the keys stay); the next lookup rebuilds it.  A finished search
+        frees it for the liveness analysis, which never looks states up."""
+        self.table = None
+        self.keys = self.keys[:self.n].copy() if len(self.keys) > self.n else self.keys
 
     def _insert(self, ids: np.ndarray, pos: np.ndarray | None = None) -> None:
         """Put ids into free slots; ids racing for one slot: the one written wins, the rest probe on."""
@@ -223,7 +234,7 @@ class Visited:
             pos[pos == size] = 0
 
     def nbytes(self) -> int:
-        return self.n * self.keys.itemsize + self.table.nbytes
+        return self.n * self.keys.itemsize + (self.table.nbytes if self.table is not None else 0)
 
     def keys_by_id(self) -> np.ndarray:
         return self.keys[:self.n]

@@ -18,6 +18,7 @@ import numpy as np
 
 from ...system import INCA
 from .exploration import Exploration
+from .graph_arrays import EdgeLog
 from .store import Chunked, Grow, SparseMap, Table2D, Visited
 from .tables import CH_BITS, CH_MASK, CTRL_BITS, Tables, Unsupported
 
@@ -333,12 +334,14 @@ class _Truth:
 
 
 def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
-                 record_edges=False, chunk=1 << 14, workers=1):
+                 record_edges=False, chunk=1 << 14, workers=1, edge_memory=None):
     """Breadth-first search with the semantics and results of ``explore_reference``.
 
     ``workers`` >= 2: a second thread expands the next chunk while this one de-duplicates and
     stores the current chunk (numpy releases the GIL in sorting and table lookups).  Only
     the expanding thread interns, so ids and results are the same as with one worker.
+    With ``record_edges`` the labelled graph is recorded as arrays (``ex.graph``), streamed
+    to disk past ``edge_memory`` bytes (``graph_arrays.EdgeLog``).
     """
     if any(p.reads & CHANNEL_CONTENTS for p in props):
         # truths are memoised per control state and channel sizes (_Truth): a property that
@@ -363,7 +366,7 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
     ex = Exploration(None, None, parent, via)
     ex.states = LazyStates(T, visited)
     ex.index = LazyIndex(T, visited)
-    edges = tuple(Chunked(np.int64) for _ in range(4)) if record_edges else None
+    edges = EdgeLog(edge_memory) if record_edges else None
     fired = np.zeros(2 * len(T.m[0].rules), bool)
     n = len(init)
     depth = transitions = 0
@@ -431,10 +434,11 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
         ex.fired = {(int(i) // nr, int(i) % nr) for i in np.flatnonzero(fired)}
         ex.engine = "fast"
         ex.store_bytes = visited.nbytes() + parent.nbytes() + via.nbytes()
+        if record_edges and ex.complete:
+            visited.release_index()   # liveness reads the graph, not the index
+        ex.tables = T
         if record_edges:
-            ex.edges = _edge_lists(T, len(ex.states), edges)
-        else:
-            ex.edges = None
+            ex.graph = _finish_graph(T, edges, len(init))
 
 
 def _chunk(X, visited, keys, n_before, max_states, expanded=None):
@@ -504,26 +508,22 @@ def _commit(r, ex, T, truth, visited, parent, via, edges, fired, state_props, st
             if len(hit):   # the first step in (parent, k) order is the reference's
                 o = int(ordk[hit].min())
                 found[p.name] = (base_id + o // KMAX, o % KMAX)
-    if edges is not None and len(ck):
-        inv = np.empty(len(ck), np.int64)
-        inv[r["order"]] = np.cumsum(r["flag"]) - 1
-        perm = np.argsort(ordk)
-        src, dst, kk, mvs = edges
-        src.append(base_id + ordk[perm] // KMAX)
-        dst.append(ids[inv[perm]])
-        kk.append(ordk[perm] % KMAX)
-        mvs.append(mv[perm])
+    if edges is not None:
+        # CSR by source: per expanded state its successor count, per edge (in (source, k)
+        # order) the target and the kind of step (fairness label and request)
+        if len(ck):
+            inv = np.empty(len(ck), np.int64)
+            inv[r["order"]] = np.cumsum(r["flag"]) - 1
+            perm = np.argsort(ordk)
+            edges.append(kc, ids[inv[perm]], T.mv_kind.a[mv[perm]])
+        else:
+            edges.append(kc, np.empty(0, np.int32), np.empty(0, np.int64))
 
 
-def _edge_lists(T, n, edges):
-    src, dst, kk, mvs = (e.array() for e in edges)
-    labels = [T.labels[i] if i >= 0 else None for i in range(-1, len(T.labels))]
-    lab = (T.mv_label.a[mvs] + 1).tolist()
-    req = (T.mv_req.a[mvs] + 1).tolist()
-    out = [[] for _ in range(n)]
-    for s, d, k, a, b in zip(src.tolist(), dst.tolist(), kk.tolist(), lab, req):
-        out[s].append((d, labels[a], k, labels[b]))
-    return out
+def _finish_graph(T, edges, n_init):
+    pairs = sorted(T.kinds, key=T.kinds.get)
+    return edges.finish([a for a, _ in pairs], [b for _, b in pairs], T.labels,
+                        np.arange(n_init))
 
 
 class LazyStates(Sequence):
