@@ -52,3 +52,26 @@ def test_export_command_writes_promela_and_refuses_what_it_cannot_match(tmp_path
                         "--set", "old_segments=false"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "old_segments" in r.stderr
+
+
+PARALLEL = [("crash", {}, None, "-DBFS"),
+            ("handshake", {"channel": "fifo", "loss": 2}, None, "-DNCORE=2"),
+            ("time-wait", {}, None, "-DBFS")]
+
+
+@pytest.mark.skipif(spin.available() is not None, reason=spin.available() or "")
+@pytest.mark.parametrize("name,overrides,variant,flag", PARALLEL)
+def test_spin_bfs_and_multicore_count_the_same_states(tmp_path, name, overrides, variant, flag):
+    # pan refuses hidden variables with -DBFS and -DNCORE: the export zeroes its temporaries
+    # instead, which must leave the state count unchanged
+    model = _safety_model(name, overrides, variant)
+    res = check(model)
+    pml = export_promela(model, hidden=False)
+    assert not any(ln.lstrip().startswith("hidden ") for ln in pml.splitlines())
+    got = spin.run(pml, str(tmp_path), expected_states=res.states,
+                   cflags=spin.PAN_FLAGS + (flag,))
+    assert got.complete and not got.errors, got.output[-2000:]
+    assert got.states == res.states
+    violated = {p.name for p in res.properties if p.kind == "always" and p.verdict == "violated"}
+    witnessed = {p.name for p in res.properties if p.kind == "sometimes" and p.verdict == "holds"}
+    assert (got.violated, got.witnessed) == (violated, witnessed)

@@ -60,8 +60,12 @@ class Writer:
 
 
 class PromelaExport:
-    def __init__(self, model):
+    def __init__(self, model, hidden: bool = True):
         self.model = model
+        # pan refuses hidden variables with -DBFS and -DNCORE: then the temporaries are
+        # plain globals, zeroed at the end of every step (same states, a longer vector)
+        self.hidden = hidden
+        self.temps: list = []
         sysm = self.sys = model.system
         self.m = sysm.machines
         self.spec = sysm.spec
@@ -179,20 +183,28 @@ class PromelaExport:
           f"{self.chtype} ch[2 * CAP];", "byte clen[2];",
           "/* step selection: zero in every stored state */",
           f"int en[{self.nw}];", f"{_ctype(0, len(self.items))} sel;", "")
-        w("/* temporaries: hidden, so not part of the state vector */",
-          "hidden byte rx, ix, ik, ij, ikk, rk, rnout, rissx, tw, uw; hidden short it;",
-          "hidden short rev, iev, rrule, rsig;", "hidden byte rmsl, ok, changed, leaving, term;",
-          "hidden int rseg, rfull, rsent;", "hidden byte msl[2]; hidden byte news[2];",
-          "hidden byte sg_seq, sg_ack, sg_data, sg_len, sg_syn, sg_ackf, sg_fin, "
-          "sg_rst;", "hidden byte rst, risn, rsseq, rsack, rsfl, rsdata, rsnd;",
-          "hidden byte sactor, sx, skind, sstale; hidden short sevent, srule, ssig;",
-          "hidden byte p_st[2], p_pc[2], p_inc[2];")
+        h = "hidden " if self.hidden else ""
+        decl = [("byte", "rx, ix, ik, ij, ikk, rk, rnout, rissx, tw, uw"), ("short", "it"),
+                ("short", "rev, iev, rrule, rsig"), ("byte", "rmsl, ok, changed, leaving, term"),
+                ("int", "rseg, rfull, rsent"), ("byte", "msl[2]"), ("byte", "news[2]"),
+                ("byte", "sg_seq, sg_ack, sg_data, sg_len, sg_syn, sg_ackf, sg_fin, sg_rst"),
+                ("byte", "rst, risn, rsseq, rsack, rsfl, rsdata, rsnd"),
+                ("byte", "sactor, sx, skind, sstale"), ("short", "sevent, srule, ssig"),
+                ("byte", "p_st[2], p_pc[2], p_inc[2]")]
         for f in self.fields:
             t = _ctype(min(0, f.lo), max(255, f.lo + f.size))   # no hidden bools in Promela
-            w(f"hidden {t} r_{f.name}, p_{f.name}[2];")
+            decl.append((t, f"r_{f.name}, p_{f.name}[2]"))
+        w("/* temporaries: " + ("hidden, so not part of the state vector */" if self.hidden
+                                else "zeroed at the end of every step (pan -DBFS/-DNCORE "
+                                "refuse hidden variables) */"))
+        for t, names in decl:
+            w(f"{h}{t} {names};")
+            self.temps += [x.strip() for x in names.split(",")]
+        if self.hidden:
+            for p in self.props:
+                w(f"hidden byte seen_{_ident(p.name)};   /* reported once */")
         for p in self.props:
-            w(f"hidden byte seen_{_ident(p.name)};   /* reported once */",
-              f"hidden byte {self._tag(p)};")
+            w(f"{h}byte {self._tag(p)};")
         w("")
 
     def _tag(self, p) -> str:
@@ -610,8 +622,11 @@ class PromelaExport:
             except E.ExprError as err:
                 raise p.parsed.body.fail(err) from None
             bad = f"!{body}" if p.kind == "always" else body
-            out.append(f"if :: !seen_{_ident(p.name)} && {bad} -> seen_{_ident(p.name)} = 1; "
-                       f"assert({self._tag(p)}) :: else fi;   /* {p.name} */")
+            if self.hidden:
+                out.append(f"if :: !seen_{_ident(p.name)} && {bad} -> seen_{_ident(p.name)} = 1; "
+                           f"assert({self._tag(p)}) :: else fi;   /* {p.name} */")
+            else:   # no flag outside the state: reported at every state where it holds
+                out.append(f"if :: {bad} -> assert({self._tag(p)}) :: else fi;   /* {p.name} */")
         return out
 
     def _process(self, w):
@@ -633,6 +648,12 @@ class PromelaExport:
             w("if :: sel != NONE_STEP ->")
             w(*["     " + s for s in steps])
             w(":: else fi;")
+        if not self.hidden:
+            zero = []
+            for t in self.temps:
+                zero += [f"{t[:-3]}[0] = 0; {t[:-3]}[1] = 0;"] if t.endswith("[2]") else [f"{t} = 0;"]
+            for i in range(0, len(zero), 8):
+                w(" ".join(zero[i:i + 8]))
         w(" ".join(f"en[{i}] = 0;" for i in range(self.nw)) + " sel = 0")
         w.ind -= 1
         w("}")
@@ -655,7 +676,7 @@ def _script_text(check, side: int, i: int):
                       "when")
 
 
-def export_promela(model) -> str:
+def export_promela(model, hidden: bool = True) -> str:
     """The Promela text of a built model (see the module docstring)."""
     if model.system.cap > 250 or len(model.system.machines[0].states) > 250:
         raise InputError("the model is too large for the Promela export", where="export",
@@ -668,4 +689,4 @@ def export_promela(model) -> str:
         # than export a different system
         raise InputError("the Promela export does not support old_segments = false yet",
                          where="export", fix="export with old_segments = true")
-    return PromelaExport(model).text()
+    return PromelaExport(model, hidden).text()
