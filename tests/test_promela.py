@@ -75,3 +75,42 @@ def test_spin_bfs_and_multicore_count_the_same_states(tmp_path, name, overrides,
     violated = {p.name for p in res.properties if p.kind == "always" and p.verdict == "violated"}
     witnessed = {p.name for p in res.properties if p.kind == "sometimes" and p.verdict == "holds"}
     assert (got.violated, got.witnessed) == (violated, witnessed)
+
+
+UNFAIR = '''
+fairness = { deliver_ab = "none", deliver_ba = "none", timer_a = "none", timer_b = "none", user_a = "none", user_b = "none" }
+[params]
+loss = 1
+[scripts]
+a = [{ call = "open_active", when = "peer.state == 'LISTEN'" }]
+b = ["open_passive"]
+[[property]]
+name = "listens"
+formula = "eventually b.state == 'LISTEN'"
+[[property]]
+name = "established"
+formula = "eventually (a.state == 'ESTABLISHED' and b.state == 'ESTABLISHED')"
+[[property]]
+name = "syn_answered"
+formula = "a.state == 'SYN-SENT' leads_to a.state != 'SYN-SENT'"
+'''
+
+
+@pytest.mark.skipif(spin.available() is not None, reason=spin.available() or "")
+def test_liveness_as_ltl_without_fairness_agrees_with_spin(tmp_path):
+    # without fairness both tools decide the same question: is there a run (ending in a
+    # cycle or a dead end) that never reaches the goal?
+    path = tmp_path / "u.toml"
+    path.write_text(UNFAIR)
+    model = build(load_check(str(path)))
+    res = check(model)
+    want = {p.name: p.verdict for p in res.properties}
+    assert want == {"listens": "holds", "established": "violated", "syn_answered": "violated"}
+    pml = export_promela(model)
+    spin.compile_pan(pml, str(tmp_path), ("-O2", "-DNOREDUCE"))
+    for name, verdict in want.items():
+        out = subprocess.run(["./pan", "-a", "-m100000", "-N", name], cwd=tmp_path,
+                             capture_output=True, text=True).stdout
+        assert "errors:" in out, out[-1500:]
+        found = "acceptance cycle" in out or "errors: 0" not in out
+        assert found == (verdict == "violated"), (name, out[-1500:])

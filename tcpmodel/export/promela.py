@@ -20,7 +20,8 @@ are known (so ``terminal`` is exact), a step property after each step.  Each pro
 reported once (a hidden flag, not part of the state, remembers it): run pan with ``-c0``
 and read ``assertion violated violated_NAME`` (an ``always`` property fails) or
 ``assertion violated witness_NAME`` (a ``sometimes`` property has a witness).
-Liveness properties (fairness per segment) are not exported.
+Liveness properties become ``ltl`` blocks (``_ltl``): SPIN decides them without fairness,
+the same question as tcpmodel's only for properties whose fairness is all "none".
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ..props import system_scope
 from ..system import NET_EVENTS
 from .pml_expr import PromelaCompiler
 
+LTL = ("eventually", "leads_to", "always_eventually")
 CALL, RCV, TIMER, LOSS, DUP, CRASH = range(6)   # step.kind order of props.system_scope
 SEG_NAMES = {"seq": "sg_seq", "ack": "sg_ack", "SYN": "sg_syn", "ACK": "sg_ackf",
              "FIN": "sg_fin", "RST": "sg_rst", "data": "sg_data", "len": "sg_len"}
@@ -79,7 +81,9 @@ class PromelaExport:
         seg_max = self.m[0].seg.count * self.g1 * self.g1
         self.chtype = _ctype(0, seg_max)
         self.props = [p for p in model.properties if p.kind in ("always", "sometimes")]
-        self.skipped = [p.name for p in model.properties if p not in self.props]
+        self.live = [p for p in model.properties if p.kind in LTL]
+        self.skipped = [p.name for p in model.properties
+                        if p not in self.props and p not in self.live]
 
     # ------------------------------------------------------------ steps
 
@@ -147,7 +151,39 @@ class PromelaExport:
         self._enabled(w)
         self._step(w)
         self._process(w)
+        self._ltl(w)
         return w.text()
+
+    def _ltl(self, w):
+        """Liveness properties as LTL formulas over the stored states (pan builds the never
+        claims).  SPIN's only fairness is weak fairness among processes (pan -f); with one
+        process it assumes nothing, so SPIN decides these properties *without fairness*:
+        the same question as tcpmodel only where the property's fairness is all "none"."""
+        if not self.live:
+            return
+        check = self.model.check
+        scope = system_scope(self.sys, {k: t.node for k, t in check.defines.items()},
+                             check.params)
+        comp = PromelaCompiler(scope, self._prop_names("x"))
+        w("", "/* liveness: verify one with gcc -DNOREDUCE (no -DSAFETY) and ./pan -a -N NAME.",
+          "   SPIN assumes no fairness here (pan -f is weak fairness among processes, and this",
+          "   model is one process); tcpmodel's per-segment strong fairness has no SPIN",
+          "   equivalent, so the verdicts are comparable where a property assumes none. */")
+        for p in self.live:
+            def tr(t):
+                try:
+                    return comp.compile(t.node, E.BOOL).text
+                except E.ExprError as err:
+                    raise t.fail(err) from None
+            body = tr(p.parsed.body)
+            if p.kind == "eventually":
+                f = f"<> ({body})"
+            elif p.kind == "always_eventually":
+                f = f"[] <> ({body})"
+            else:
+                f = f"[] (({body}) -> <> ({tr(p.parsed.goal)}))"
+            fair = ", ".join(f"{k}={v}" for k, v in p.fairness.items() if v != "none")
+            w(f"ltl {_ident(p.name)} {{ {f} }}   /* tcpmodel assumes: {fair or 'no fairness'} */")
 
     def _header(self, w):
         mc = self.model.check
@@ -160,7 +196,9 @@ class PromelaExport:
           "   'nominal states').",
           "   Properties: 'assertion violated violated_NAME': the always property NAME fails;",
           "   'assertion violated witness_NAME': the sometimes property NAME holds."
-          + (f"\n   Not exported (liveness): {', '.join(self.skipped)}." if self.skipped else "")
+          + (f"\n   Liveness, as ltl blocks at the end (SPIN assumes no fairness there): "
+             f"{', '.join(p.name for p in self.live)}." if self.live else "")
+          + (f"\n   Not exported: {', '.join(self.skipped)}." if self.skipped else "")
           + " */", "")
 
     def _globals(self, w):
