@@ -13,8 +13,6 @@ import gc
 import time
 from array import array
 
-import numpy as np
-
 from ...results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
 from ...trace import build_trace
 from .exploration import Exploration, Progress
@@ -202,6 +200,8 @@ def _check_live(model, ex, live, res) -> None:
             res.properties.append(unknown(p, f"needs the complete state graph; search stopped "
                                              f"({ex.stop_reason})"))
         return
+    import numpy as np
+
     from .fair_arrays import Tree
     from .graph_arrays import from_lists
     from .truths import StateTruths
