@@ -97,6 +97,7 @@ class Rule:
     signal: str | None
     note: str
     src: Src
+    replaces: str | None = None   # the base rule an overlay rule replaced (its original id)
 
     @property
     def is_noop(self) -> bool:
@@ -426,10 +427,12 @@ def _apply_overlay(base: EndpointSpec, tf: TomlFile) -> EndpointSpec:
         del merged[edits[0]]
         if edits[0] == "replace":
             old = spec.rules[idx]
-            merged.setdefault("id", old.id)
+            # the replacement is another rule: traces must not show the base rule's name
+            merged.setdefault("id", f"{old.id}@{spec.name}")
             merged.setdefault("state", list(old.states))
             merged.setdefault("event", list(old.events))
-            spec.rules[idx] = _load_rule(merged, tf, i)
+            spec.rules[idx] = dc_replace(_load_rule(merged, tf, i),
+                                         replaces=old.replaces or old.id)
         else:
             rule = _load_rule(merged, tf, i)
             spec.rules.insert(idx if edits[0] == "before" else idx + 1, rule)

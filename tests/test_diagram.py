@@ -108,7 +108,7 @@ def test_diff_rfc793_to_rfc9293_follows_the_overlay():
     # and redefines synrcvd_ack_ok (read by synrcvd-bad-ack and synrcvd-simultaneous-synack)
     assert rows[("synrcvd-syn-passive", "SYN-RECEIVED", "LISTEN")] == "added"
     assert rows[("closewait-close", "CLOSE-WAIT", "LAST-ACK")] == "added"
-    assert rows[("closewait-close", "CLOSE-WAIT", "CLOSING")] == "removed"
+    assert rows[("closewait-close-closing", "CLOSE-WAIT", "CLOSING")] == "removed"
     assert rows[("synrcvd-bad-ack", "SYN-RECEIVED", "SYN-RECEIVED")] == "changed"
     assert rows[("synrcvd-simultaneous-synack", "SYN-RECEIVED", "ESTABLISHED")] == "changed"
     assert sum(1 for s in rows.values() if s != "same") == 5

@@ -59,7 +59,8 @@ def transitions(spec) -> list[Transition]:
                 guard = " and ".join(g for g in (r.when.text.strip() if r.when else None, cond) if g)
                 silent = r.is_noop and all(spec.event_kind(e) != "segment" for e in events)
                 out.append(Transition(r.id, s, dst, events, " ".join(guard.split()) or None,
-                                      send, r.signal, r.note, r.id in main, silent))
+                                      send, r.signal, r.note,
+                                      r.id in main or r.replaces in main, silent))
     return out
 
 
