@@ -100,6 +100,9 @@ class EndpointMachine:
         self.event_kind = [spec.event_kind(e) for e in self.events]
         self.user_events = [self.event_index[e] for e in spec.events.get("user", ())]
         self.timer_events = [self.event_index[e] for e in spec.events.get("timer", ())]
+        # timers that outlast a round trip even when their firing changes the TCB (a counted
+        # retransmission); any timer whose firing changes nothing but a resend does too
+        self.round_trip = frozenset(self.event_index[e] for e in spec.round_trip)
         self.signals = spec.signals
         self.initial = self.states.index(spec.initial)
         self.clear = {self.states.index(s) for s in spec.clear_on_entry}
@@ -175,6 +178,11 @@ class EndpointMachine:
                 out.append(v)
             d = self._decoded[code] = tuple(out)
         return d
+
+    def waits_round_trip(self, code: int, event: int, o: Outcome) -> bool:
+        """A timer outcome that (with ``spurious_rto = false``) waits while its resend, or a
+        segment that would change this endpoint, is in flight."""
+        return o.code == code or event in self.round_trip
 
     def state_of(self, code: int) -> int:
         return code % self._radix[0]

@@ -120,7 +120,7 @@ class System:
             for o in m.react(code, ev, NO_SEG, msl):
                 if o.code == code and o.send == NO_SEG:
                     continue
-                if o.code == code and not self.spurious_rto and (
+                if not self.spurious_rto and m.waits_round_trip(code, ev, o) and (
                         self._in_flight(s[OUT[side]], o.send)
                         or self._news_in_flight(s, side, code)):
                     # the timer outlasts a round trip: it waits while the original, or a

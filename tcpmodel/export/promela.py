@@ -421,7 +421,8 @@ class PromelaExport:
                        ":: else fi;")
         out.append(f"if :: ik == {TIMER} -> ok = ok && (changed || rsnd) :: else fi;")
         if not sysm.spurious_rto:
-            out += [f"if :: ok && ik == {TIMER} && !changed ->",
+            rt = "".join(f" || rev == {e}" for e in sorted(self.m[0].round_trip))
+            out += [f"if :: ok && ik == {TIMER} && (!changed{rt}) ->",
                     "     /* the timer outlasts a round trip: not while the resend or news for",
                     "        this endpoint is in flight */",
                     "     ok = !news[ix];",

@@ -274,7 +274,7 @@ class Tables:
                     for o in m.react(code, ev, NO_SEG, msl):
                         if o.code == code and o.send == NO_SEG:
                             continue
-                        gated = o.code == code and not sysm.spurious_rto
+                        gated = m.waits_round_trip(code, ev, o) and not sysm.spurious_rto
                         col.append(self._endpoint_move(ctrl, side, "timer", ev, o, gated=gated))
                     cols += (col + [None] * self.K)[:self.K]
                 self.timer_mv[side].a[c, msl_state] = [-1 if x is None else x for x in cols]
