@@ -257,17 +257,17 @@ class System:
 
     def _injectable(self, patterns) -> list:
         """Rule-visible codes of every segment the attacker may forge: each flag pattern with
-        every SEQ (and every ACK when the pattern has ACK)."""
+        every SEQ (and every ACK when the pattern has ACK); DATA in a pattern is one octet."""
         seg = self.machines[0].seg
         n = self.params["seq_space"]
         out = []
         for pat in patterns:
-            bits = 0
-            for f in pat.split(","):
-                bits |= FLAG_BIT[f.strip()]
+            names = {f.strip() for f in pat.split(",")}
+            bits = sum(FLAG_BIT[f] for f in names - {"DATA"})
+            data = int("DATA" in names)
             acks = range(n) if bits & FLAG_BIT["ACK"] else (0,)
-            out += [seg.pack(q, a, bits, 0) for q in range(n) for a in acks]
-        return out
+            out += [seg.pack(q, a, bits, data) for q in range(n) for a in acks]
+        return list(dict.fromkeys(out))
 
     def _attacker(self, s: tuple, out: list) -> None:
         """Drop any segment in flight, or inject a forged one towards either endpoint."""
