@@ -1,0 +1,60 @@
+"""The RFC 9293 divergences of issue 12, one endpoint at a time, against the RFC's text.
+
+Endpoint A has ISS 0, the sequence space is 8 and the window 2 unless a test says otherwise.
+"""
+
+import pytest
+
+from conftest import Endpoint
+
+
+def one(outcomes):
+    assert len(outcomes) == 1, outcomes
+    return outcomes[0]
+
+
+@pytest.fixture
+def a():
+    return Endpoint(data=1)
+
+
+def established(e, state="ESTABLISHED", **f):
+    fields = dict(iss=0, snd_una=1, snd_nxt=1, irs=4, rcv_nxt=5)
+    fields.update(f)
+    return e.code(state, **fields)
+
+
+# ---------------------------------------------------------------- 1. segments without ACK
+
+@pytest.mark.parametrize("ctl,data,length", [("FIN", 0, 1), ("", 1, 1), ("FIN", 1, 2)])
+def test_closed_answers_an_ackless_segment_with_rst_ack(a, ctl, data, length):
+    # §3.10.7.1: "If the ACK bit is off, sequence number zero is used, <SEQ=0><ACK=SEG.SEQ+SEG.LEN>"
+    state, _, sent, _ = one(a.rcv(a.code("CLOSED"), a.seg(3, 6, ctl, data)))
+    assert (state, sent) == ("CLOSED", f"<SEQ=0><ACK={3 + length}><CTL=RST,ACK>")
+
+
+def test_listen_and_syn_sent_drop_an_ackless_fin(a):
+    # §3.10.7.2 fourth, §3.10.7.3 fifth: drop the segment and return (no RST)
+    assert one(a.rcv(a.code("LISTEN"), a.seg(3, ctl="FIN")))[:3] == ("LISTEN", {
+        k: v for k, v in a.m.view(a.code("LISTEN")).items() if k != "state"}, None)
+    synsent = a.code("SYN-SENT", iss=0, snd_una=0, snd_nxt=1)
+    for seg in (a.seg(3, ctl="FIN"), a.seg(3, data=1), a.seg(3, 5, ctl="FIN", data=1)):
+        state, _, sent, _ = one(a.rcv(synsent, seg))
+        assert (state, sent) == ("SYN-SENT", None)
+
+
+@pytest.mark.parametrize("state", ["SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2",
+                                   "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"])
+def test_ackless_fin_in_the_window_is_dropped(a, state):
+    # §3.10.7.4 fifth: "if the ACK bit is off, drop the segment and return"
+    code = a.code(state, iss=0, snd_una=0 if state == "SYN-RECEIVED" else 1, snd_nxt=1, irs=4,
+                  rcv_nxt=5)
+    for seg in (a.seg(5, 1, "FIN"), a.seg(5, 1, "", data=1)):
+        new, f, sent, signal = one(a.rcv(code, seg))
+        assert (new, sent, signal, f["rcv_nxt"]) == (state, None, None, 5)
+
+
+def test_ackless_segment_outside_the_window_is_acknowledged(a):
+    # §3.10.7.4 first: the sequence check comes before the ACK bit
+    _, _, sent, _ = one(a.rcv(established(a), a.seg(1, ctl="FIN")))
+    assert sent == "<SEQ=1><ACK=5><CTL=ACK>"
