@@ -58,3 +58,16 @@ def test_ackless_segment_outside_the_window_is_acknowledged(a):
     # §3.10.7.4 first: the sequence check comes before the ACK bit
     _, _, sent, _ = one(a.rcv(established(a), a.seg(1, ctl="FIN")))
     assert sent == "<SEQ=1><ACK=5><CTL=ACK>"
+
+
+# ---------------------------------------------------------------- 2. rfc793: the unacknowledged SYN
+
+@pytest.mark.parametrize("variant,state", [("rfc793", "ESTABLISHED"), ("rfc793", "CLOSE-WAIT"),
+                                           ("rfc9293", "CLOSING"), ("rfc9293", "LAST-ACK")])
+def test_an_unacknowledged_syn_is_retransmitted_as_syn_ack(variant, state):
+    # SND.UNA = ISS: the oldest unacknowledged octet is our SYN; nothing else was ever sent
+    e = Endpoint(variant, role="B")
+    extra = 1 if state in ("CLOSING", "LAST-ACK") else 0       # their FIN is sent too
+    code = e.code(state, iss=4, snd_una=4, snd_nxt=5 + extra, irs=0, rcv_nxt=1)
+    _, _, sent, _ = one(e.event(code, "rto"))
+    assert sent == "<SEQ=4><ACK=1><CTL=SYN,ACK>"
