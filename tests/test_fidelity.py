@@ -71,3 +71,54 @@ def test_an_unacknowledged_syn_is_retransmitted_as_syn_ack(variant, state):
     code = e.code(state, iss=4, snd_una=4, snd_nxt=5 + extra, irs=0, rcv_nxt=1)
     _, _, sent, _ = one(e.event(code, "rto"))
     assert sent == "<SEQ=4><ACK=1><CTL=SYN,ACK>"
+
+
+# ---------------------------------------------------------------- 3. SEND before ESTABLISHED
+
+def test_send_before_established_is_queued_then_segmentized():
+    a = Endpoint(data=2)
+    synsent = a.code("SYN-SENT", iss=0, snd_una=0, snd_nxt=1)
+    state, f, sent, signal = one(a.event(synsent, "send"))
+    assert (state, sent, signal, f["queued"], f["sent"]) == ("SYN-SENT", None, None, 1, 1)
+    # in LISTEN, SEND turns the connection active: a SYN now, the octet later
+    outs = a.event(a.code("LISTEN"), "send")
+    state, f, sent, _ = one(outs)
+    assert (state, sent, f["queued"], f["passive"]) == ("SYN-SENT", "<SEQ=0><CTL=SYN>", 1, False)
+    # once ESTABLISHED, output sends the queued octets one by one, in sequence
+    est = a.code("ESTABLISHED", iss=0, snd_una=1, snd_nxt=1, irs=4, rcv_nxt=5, sent=2, queued=2)
+    state, f, sent, _ = one(a.event(est, "output"))
+    assert sent == "<SEQ=1><ACK=5><CTL=ACK><DATA=1>" and (f["queued"], f["snd_nxt"]) == (1, 2)
+    # nothing queued: output is not a step
+    idle = a.code("ESTABLISHED", iss=0, snd_una=1, snd_nxt=1, irs=4, rcv_nxt=5)
+    state, f, sent, _ = one(a.event(idle, "output"))
+    assert (state, sent) == ("ESTABLISHED", None)
+    assert f == {k: v for k, v in a.m.view(idle).items() if k != "state"}
+
+
+@pytest.mark.parametrize("state,after_fin", [("SYN-RECEIVED", None), ("ESTABLISHED", "FIN-WAIT-1"),
+                                             ("CLOSE-WAIT", "LAST-ACK")])
+def test_close_waits_for_queued_data(state, after_fin):
+    a = Endpoint(data=1)
+    una = 0 if state == "SYN-RECEIVED" else 1
+    code = a.code(state, iss=0, snd_una=una, snd_nxt=1, irs=4, rcv_nxt=5, sent=1, queued=1)
+    new, f, sent, signal = one(a.event(code, "close"))
+    assert (new, sent, signal, f["close_queued"]) == (state, None, None, True)
+    # a second CLOSE is an error; so is a SEND
+    closing = a.code(state, iss=0, snd_una=una, snd_nxt=1, irs=4, rcv_nxt=5, sent=1, queued=1,
+                     close_queued=True)
+    assert one(a.event(closing, "close"))[3] == "error"
+    if after_fin:
+        # output: first the octet, then the FIN
+        _, f, sent, _ = one(a.event(closing, "output"))
+        assert sent == "<SEQ=1><ACK=5><CTL=ACK><DATA=1>"
+        drained = a.code(state, iss=0, snd_una=1, snd_nxt=2, irs=4, rcv_nxt=5, sent=1,
+                         close_queued=True)
+        new, f, sent, _ = one(a.event(drained, "output"))
+        assert (new, sent, f["close_queued"]) == (after_fin, "<SEQ=2><ACK=5><CTL=FIN,ACK>", False)
+
+
+def test_rfc793_queued_close_in_close_wait_enters_closing():
+    e = Endpoint("rfc793", data=1)
+    drained = e.code("CLOSE-WAIT", iss=0, snd_una=1, snd_nxt=2, irs=4, rcv_nxt=5, sent=1,
+                     close_queued=True)
+    assert one(e.event(drained, "output"))[0] == "CLOSING"
