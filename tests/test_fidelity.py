@@ -122,3 +122,22 @@ def test_rfc793_queued_close_in_close_wait_enters_closing():
     drained = e.code("CLOSE-WAIT", iss=0, snd_una=1, snd_nxt=2, irs=4, rcv_nxt=5, sent=1,
                      close_queued=True)
     assert one(e.event(drained, "output"))[0] == "CLOSING"
+
+
+# ---------------------------------------------------------------- 4. FIN and RST after a FIN
+
+def test_a_fin_after_the_fin_is_acknowledged():
+    b = Endpoint(role="B")
+    # B received A's FIN (RCV.NXT = 2) and, in LAST-ACK and CLOSING, sent its own (SND.NXT = 6)
+    cw = b.code("CLOSE-WAIT", iss=4, snd_una=5, snd_nxt=5, irs=0, rcv_nxt=2)
+    state, f, sent, _ = one(b.rcv(cw, b.seg(2, 5, "FIN,ACK")))
+    assert (state, sent, f["rcv_nxt"]) == ("CLOSE-WAIT", "<SEQ=5><ACK=2><CTL=ACK>", 2)
+    la = b.code("LAST-ACK", iss=4, snd_una=5, snd_nxt=6, irs=0, rcv_nxt=2)
+    state, _, sent, _ = one(b.rcv(la, b.seg(2, 5, "FIN,ACK")))
+    assert (state, sent) == ("LAST-ACK", "<SEQ=6><ACK=2><CTL=ACK>")
+    # one that acknowledges our FIN ends LAST-ACK at once ("delete the TCB ... and return")
+    state, _, sent, _ = one(b.rcv(la, b.seg(2, 6, "FIN,ACK")))
+    assert (state, sent) == ("CLOSED", None)
+    cl = b.code("CLOSING", iss=4, snd_una=5, snd_nxt=6, irs=0, rcv_nxt=2)
+    assert one(b.rcv(cl, b.seg(2, 5, "FIN,ACK")))[0:3:2] == ("CLOSING", "<SEQ=6><ACK=2><CTL=ACK>")
+    assert one(b.rcv(cl, b.seg(2, 6, "FIN,ACK")))[0:3:2] == ("TIME-WAIT", "<SEQ=6><ACK=2><CTL=ACK>")
