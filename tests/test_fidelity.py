@@ -141,3 +141,13 @@ def test_a_fin_after_the_fin_is_acknowledged():
     cl = b.code("CLOSING", iss=4, snd_una=5, snd_nxt=6, irs=0, rcv_nxt=2)
     assert one(b.rcv(cl, b.seg(2, 5, "FIN,ACK")))[0:3:2] == ("CLOSING", "<SEQ=6><ACK=2><CTL=ACK>")
     assert one(b.rcv(cl, b.seg(2, 6, "FIN,ACK")))[0:3:2] == ("TIME-WAIT", "<SEQ=6><ACK=2><CTL=ACK>")
+
+
+@pytest.mark.parametrize("state,signal", [("ESTABLISHED", "reset"), ("FIN-WAIT-1", "reset"),
+                                          ("FIN-WAIT-2", "reset"), ("CLOSE-WAIT", "reset"),
+                                          ("CLOSING", None), ("LAST-ACK", None),
+                                          ("TIME-WAIT", None)])
+def test_rst_signals_reset_only_where_the_rfc_says(a, state, signal):
+    # §3.10.7.4 second: CLOSING, LAST-ACK, TIME-WAIT "enter the CLOSED state ... and return"
+    new, _, sent, sig = one(a.rcv(established(a, state), a.seg(5, ctl="RST")))
+    assert (new, sent, sig) == ("CLOSED", None, signal)
