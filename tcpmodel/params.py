@@ -62,6 +62,11 @@ SCHEMA = {p.name: p for p in [
           "bool"),
     Param("user_timeout", False, "the user timeout may abort a connection with unacknowledged data",
           "bool"),
+    Param("syn_retries", 0, "retransmissions of a SYN or SYN,ACK before the connection is given "
+          "up (RFC 9293 §3.8.3 R2 for SYNs; Linux tcp_syn_retries); 0: retransmit forever",
+          "int", 0, 8),
+    Param("retries", 0, "retransmissions of a data octet or FIN before the connection is aborted "
+          "(RFC 9293 §3.8.3 R2; Linux tcp_retries2); 0: retransmit forever", "int", 0, 8),
 ]}
 
 

@@ -151,3 +151,41 @@ def test_rst_signals_reset_only_where_the_rfc_says(a, state, signal):
     # §3.10.7.4 second: CLOSING, LAST-ACK, TIME-WAIT "enter the CLOSED state ... and return"
     new, _, sent, sig = one(a.rcv(established(a, state), a.seg(5, ctl="RST")))
     assert (new, sent, sig) == ("CLOSED", None, signal)
+
+
+# ---------------------------------------------------------------- 5. retransmission limits
+
+def test_retries_are_counted_per_segment_and_end_the_connection():
+    a = Endpoint(data=1, retries=2)
+    # octet at 1 unacknowledged: two retransmissions, then the timeout aborts (no RST)
+    code = a.code("ESTABLISHED", iss=0, snd_una=1, snd_nxt=2, irs=4, rcv_nxt=5, sent=1)
+    for n in (1, 2):
+        _, f, sent, _ = one(a.event(code, "rto"))
+        assert sent == "<SEQ=1><ACK=5><CTL=ACK><DATA=1>" and (f["rtx"], f["rtx_una"]) == (n, 1)
+        code = a.code("ESTABLISHED", **{k: v for k, v in f.items()})
+    assert one(a.event(code, "rto"))[0:4:3] == ("CLOSED", "aborted")
+    assert one(a.event(code, "rto"))[2] is None
+    # an ACK that moves SND.UNA starts the count again: the FIN is a new segment
+    fw = a.code("FIN-WAIT-1", iss=0, snd_una=2, snd_nxt=3, irs=4, rcv_nxt=5, sent=1, rtx=2,
+                rtx_una=1)
+    _, f, sent, _ = one(a.event(fw, "rto"))
+    assert sent == "<SEQ=2><ACK=5><CTL=FIN,ACK>" and (f["rtx"], f["rtx_una"]) == (1, 2)
+
+
+def test_syn_retries_give_up_and_a_listener_listens_again():
+    a = Endpoint(syn_retries=1)
+    synsent = a.code("SYN-SENT", iss=0, snd_una=0, snd_nxt=1, rtx=1, rtx_una=0)
+    assert one(a.event(synsent, "rto"))[0:4:3] == ("CLOSED", "aborted")
+    passive = a.code("SYN-RECEIVED", iss=0, snd_una=0, snd_nxt=1, irs=4, rcv_nxt=5, passive=True,
+                     rtx=1, rtx_una=0)
+    assert one(a.event(passive, "rto"))[0:4:3] == ("LISTEN", None)
+    active = a.code("SYN-RECEIVED", iss=0, snd_una=0, snd_nxt=1, irs=4, rcv_nxt=5, rtx=1)
+    assert one(a.event(active, "rto"))[0:4:3] == ("CLOSED", "aborted")
+
+
+def test_without_a_limit_nothing_is_counted():
+    a = Endpoint(data=1)
+    code = a.code("ESTABLISHED", iss=0, snd_una=1, snd_nxt=2, irs=4, rcv_nxt=5, sent=1)
+    _, f, sent, _ = one(a.event(code, "rto"))
+    assert sent is not None and (f["rtx"], f["rtx_una"]) == (0, 0)
+    assert a.m.fields[a.m.field_index["rtx"]].size == 1    # the counter takes one value
