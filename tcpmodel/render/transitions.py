@@ -37,7 +37,7 @@ def transitions(spec) -> list[Transition]:
 
     A rule never fires for a (state, event) that an earlier rule without ``when`` takes
     (rules are tried in file order): such events are left out, and a rule left with no event
-    in a state has no transition there (rfc1337's TIME-WAIT rule hides ``sync-rst``)."""
+    in a state has no transition there (rfc1337's TIME-WAIT rule hides ``closing-rst``)."""
     main = set(spec.diagram.main) if spec.diagram else set()
     first_total: dict = {}    # (state, event) -> index of the first rule without `when`
     for i, r in enumerate(spec.rules):
