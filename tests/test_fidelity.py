@@ -6,11 +6,7 @@ Endpoint A has ISS 0, the sequence space is 8 and the window 2 unless a test say
 import pytest
 
 from conftest import Endpoint
-
-
-def one(outcomes):
-    assert len(outcomes) == 1, outcomes
-    return outcomes[0]
+from test_rules import one
 
 
 @pytest.fixture

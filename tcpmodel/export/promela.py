@@ -230,10 +230,10 @@ class PromelaExport:
         w("/* the first rule for (state, event) whose 'when' holds (file order) */", "if")
         pre = self._pc(m.scope(), self.rule_names("pre"))
         for ei in range(len(m.events)):
-            w(f":: rev == {ei} ->  /* {m.events[ei]} */")
-            w.ind += 1
-            w("if")
-            for si, s in enumerate(m.states):
+            # one expression per event (nested by state): a d_step holds at most a couple of
+            # thousand elements, and react() is inlined into two of them
+            by_state = None
+            for si in reversed(range(len(m.states))):
                 chain = None
                 for k in reversed(m._cands[si, ei]):
                     r = m.rules[k]
@@ -241,9 +241,8 @@ class PromelaExport:
                         chain = str(k)
                     else:
                         chain = f"({self._tr(pre, r.when, E.BOOL)} -> {k} : {chain})"
-                w(f":: st[rx] == {si} -> rrule = {chain}")
-            w("fi")
-            w.ind -= 1
+                by_state = chain if by_state is None else f"(st[rx] == {si} -> {chain} : {by_state})"
+            w(f":: rev == {ei} ->  /* {m.events[ei]} */", f"   rrule = {by_state}")
         w("fi;")
         w("rst = st[rx];" + "".join(f" r_{f.name} = f_{f.name}[rx];" for f in self.fields))
         w("rsnd = 0; rnout = 1; rsig = " + str(len(m.signals)) + ";")
