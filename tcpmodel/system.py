@@ -121,9 +121,11 @@ class System:
                 if o.code == code and o.send == NO_SEG:
                     continue
                 if not self.spurious_rto and m.waits_round_trip(code, ev, o) and (
-                        self._in_flight(s[OUT[side]], o.send)
+                        (self._in_flight(s[OUT[side]], o.send) if o.send != NO_SEG
+                         else self._own_in_flight(s, side))
                         or self._news_in_flight(s, side, code)):
-                    # the timer outlasts a round trip: it waits while the original, or a
+                    # the timer outlasts a round trip: it waits while the original (or, when
+                    # it sends nothing, as giving up, anything this endpoint sent), or a
                     # segment from the peer that would change this endpoint (an ACK), is in flight
                     continue
                 self._apply(s, side, "timer", ev, o, out)
@@ -208,6 +210,11 @@ class System:
             if any(o.code != code for o in m.react(code, ev, segr, msl, inc)):
                 return True
         return False
+
+    def _own_in_flight(self, s: tuple, side: int) -> bool:
+        """A segment sent by the current incarnation of ``side`` is in flight."""
+        inc, g1, gr = s[INCA + side], self.g1, self.ghost_radix
+        return any((full % gr) // g1 == inc for full in s[OUT[side]])
 
     def _in_flight(self, ch: tuple, segr: int) -> bool:
         gr = self.ghost_radix

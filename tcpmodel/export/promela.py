@@ -429,7 +429,11 @@ class PromelaExport:
                     "        tw = 0;",
                     "        do :: tw < clen[ix] -> ok = ok && SEGR(ch[OUTB(ix) + tw]) != rsent; tw++",
                     "        :: else -> break od",
-                    "     :: else fi",
+                    "     :: else ->   /* sends nothing (gives up): waits for all it sent */",
+                    "        tw = 0;",
+                    "        do :: tw < clen[ix] -> ok = ok && SINC(ch[OUTB(ix) + tw]) != inc[ix]; tw++",
+                    "        :: else -> break od",
+                    "     fi",
                     ":: else fi;"]
         out.append(f"leaving = st[ix] == {init} && rst != {init};")
         out.append(f"if :: leaving && inc[ix] >= {sysm.max_inc} -> ok = 0 :: else fi;")

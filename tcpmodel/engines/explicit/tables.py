@@ -35,6 +35,7 @@ CH_BITS = 21
 CTRL_BITS = 22
 CH_MASK = (1 << CH_BITS) - 1
 SEG_BITS = 20
+OWN = -2          # mv_gate of a gated timer that sends nothing
 
 
 class TooLarge(Exception):
@@ -66,7 +67,7 @@ class Tables:
         self.mv_send = Grow((), np.int64)       # segment id sent, or -1
         self.mv_purge = Grow((), np.bool_, False)
         self.mv_gated = Grow((), np.bool_, False)
-        self.mv_gate = Grow((), np.int64)       # rule-visible code of the resend (timer gating)
+        self.mv_gate = Grow((), np.int64)       # rule-visible code of the resend (timer gating), or OWN
         self.mv_act = Grow((), np.int64)        # action class id (properties)
         self.mv_label = Grow((), np.int64)      # fairness label id, -1 = none
         self.mv_req = Grow((), np.int64)        # fairness request id, -1 = none
@@ -225,7 +226,9 @@ class Tables:
             rinc = 0 if om.state_of(n[other]) == om.initial else n[INCA + other]
             sent = (o.send * sysm.g1 + n[INCA + side]) * sysm.g1 + rinc
         act = Action(kind, side, ev, seg, o, sent, False, stale)
-        gate = o.send if gated else -1
+        # the resend a gated timer waits for; OWN: it sends nothing (gives up) and waits for
+        # everything this endpoint sent
+        gate = (o.send if o.send != NO_SEG else OWN) if gated else -1
         return self._move(self.ctrl_id(tuple(n)), sent, purge, gated, gate, act,
                           self.ctrl_ids[ctrl])
 

@@ -151,7 +151,11 @@ class Encoding:
 
         # enabledness
         call_ok = mux(side, [self._call_ok(s, x, c.ev, r, changed) for x in (0, 1)])
-        quiet = and_(not_(and_(r.send, self.in_flight(chan_out, r.seg))),
+        # the resend is not in flight (a firing that sends nothing, as giving up, waits for
+        # everything this endpoint sent), nor news for this endpoint
+        own = or_(*[and_(z3.ULT(i, chan_out.length), sl["stag"] == inc)
+                    for i, sl in enumerate(chan_out.slots)])
+        quiet = and_(not_(ite(r.send, self.in_flight(chan_out, r.seg), own)),
                      not_(self.news_in_flight(pre, chan_in, msl)))
         # a timer waits a round trip when its firing changes nothing but a resend, or when it
         # is a round-trip timer ([events] round_trip: the retransmission timer counting retries)
