@@ -125,8 +125,8 @@ class System:
                          else self._own_in_flight(s, side))
                         or self._news_in_flight(s, side, code)):
                     # the timer outlasts a round trip: it waits while the original (or, when
-                    # it sends nothing, as giving up, anything this endpoint sent), or a
-                    # segment from the peer that would change this endpoint (an ACK), is in flight
+                    # it sends nothing, as giving up, any SYN, FIN or data this endpoint sent),
+                    # or a segment from the peer that would change this endpoint, is in flight
                     continue
                 self._apply(s, side, "timer", ev, o, out)
         chan = s[IN[side]]
@@ -212,9 +212,12 @@ class System:
         return False
 
     def _own_in_flight(self, s: tuple, side: int) -> bool:
-        """A segment sent by the current incarnation of ``side`` is in flight."""
+        """A segment that occupies sequence space (SYN, FIN or data: what is retransmitted),
+        sent by the current incarnation of ``side``, is in flight."""
         inc, g1, gr = s[INCA + side], self.g1, self.ghost_radix
-        return any((full % gr) // g1 == inc for full in s[OUT[side]])
+        seg = self.machines[side].seg
+        return any((full % gr) // g1 == inc and seg.fields(full // gr)[7] > 0
+                   for full in s[OUT[side]])
 
     def _in_flight(self, ch: tuple, segr: int) -> bool:
         gr = self.ghost_radix

@@ -98,6 +98,7 @@ class Tables:
         self.rem = Grow((cap,), np.int64)        # channel after removing that first occurrence
         self.dupch = Grow((cap,), np.int64)      # channel after duplicating it
         self.smask = Grow((), np.int64, 0)       # bit i: a segment sent by incarnation i
+        self.lmask = Grow((), np.int64, 0)       # ... one with SEG.LEN > 0 (SYN, FIN, data)
         self.rmask = Grow((), np.int64, 0)       # bit i: a segment sent to incarnation i
         # per segment
         self.seg_r = Grow((), np.int64)          # rule-visible code
@@ -227,7 +228,7 @@ class Tables:
             sent = (o.send * sysm.g1 + n[INCA + side]) * sysm.g1 + rinc
         act = Action(kind, side, ev, seg, o, sent, False, stale)
         # the resend a gated timer waits for; OWN: it sends nothing (gives up) and waits for
-        # everything this endpoint sent
+        # every SYN, FIN or data this endpoint sent
         gate = (o.send if o.send != NO_SEG else OWN) if gated else -1
         return self._move(self.ctrl_id(tuple(n)), sent, purge, gated, gate, act,
                           self.ctrl_ids[ctrl])
@@ -349,16 +350,19 @@ class Tables:
         sysm = self.sys
         ch = self.chans[x]
         for g in (self.chan_ready, self.slot, self.first, self.rem, self.dupch, self.smask,
-                  self.rmask):
+                  self.lmask, self.rmask):
             g.ensure(x + 1)
         g1, gr = sysm.g1, sysm.ghost_radix
-        sm = rm = 0
+        sm = lm = rm = 0
         seen = set()
+        codec = self.m[0].seg
         for j, full in enumerate(ch):
             sid = self.seg_id(full)
             self.slot.a[x, j] = sid
             tag = full % gr
             sm |= 1 << (tag // g1)
+            if codec.fields(full // gr)[7] > 0:
+                lm |= 1 << (tag // g1)
             rm |= 1 << (tag % g1)
             if full in seen:
                 continue
@@ -372,6 +376,7 @@ class Tables:
                     d = tuple(sorted(ch + (full,)))
                 self.dupch.a[x, j] = self.chan_id(d)
         self.smask.a[x] = sm
+        self.lmask.a[x] = lm
         self.rmask.a[x] = rm
         self.chan_ready.ensure(len(self.chans))
         self.chan_ready.a[x] = True

@@ -107,7 +107,7 @@ class Expander:
                     gi = idx[g]
                     gate = T.mv_gate.a[mvi[g]]
                     wait = self._news(side, c[gi], IN[gi], msl[gi]) | self._inflight(
-                        OUT[gi], gate) | ((gate == OWN) & (((T.smask.a[OUT[gi]] >> inc[gi]) & 1)
+                        OUT[gi], gate) | ((gate == OWN) & (((T.lmask.a[OUT[gi]] >> inc[gi]) & 1)
                                                            == 1))
                     keep = np.ones(len(idx), bool)
                     keep[np.flatnonzero(g)[wait]] = False

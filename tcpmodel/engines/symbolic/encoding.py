@@ -152,8 +152,10 @@ class Encoding:
         # enabledness
         call_ok = mux(side, [self._call_ok(s, x, c.ev, r, changed) for x in (0, 1)])
         # the resend is not in flight (a firing that sends nothing, as giving up, waits for
-        # everything this endpoint sent), nor news for this endpoint
-        own = or_(*[and_(z3.ULT(i, chan_out.length), sl["stag"] == inc)
+        # every SYN, FIN or data this endpoint sent), nor news for this endpoint
+        own = or_(*[and_(z3.ULT(i, chan_out.length), sl["stag"] == inc,
+                         z3.Or(z3.Extract(0, 0, sl["flags"]) == 1,
+                               z3.Extract(2, 2, sl["flags"]) == 1, sl["data"] == 1))
                     for i, sl in enumerate(chan_out.slots)])
         quiet = and_(not_(ite(r.send, self.in_flight(chan_out, r.seg), own)),
                      not_(self.news_in_flight(pre, chan_in, msl)))
