@@ -8,7 +8,6 @@ costs dictionary lookups rather than expression interpretation.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -100,6 +99,9 @@ class EndpointMachine:
         self.event_kind = [spec.event_kind(e) for e in self.events]
         self.user_events = [self.event_index[e] for e in spec.events.get("user", ())]
         self.timer_events = [self.event_index[e] for e in spec.events.get("timer", ())]
+        # timers that outlast a round trip even when their firing changes the TCB (a counted
+        # retransmission); any timer whose firing changes nothing but a resend does too
+        self.round_trip = frozenset(self.event_index[e] for e in spec.round_trip)
         self.signals = spec.signals
         self.initial = self.states.index(spec.initial)
         self.clear = {self.states.index(s) for s in spec.clear_on_entry}
@@ -135,9 +137,8 @@ class EndpointMachine:
             return Field(name, "seq", 0, self.n)
         if t == "bool":
             return Field(name, "bool", 0, 2)
-        m = re.fullmatch(r"\s*([\w.]+)\s*\.\.\s*([\w.]+)\s*", t)
-        if m:
-            lo, hi = (self._bound(x, name, src) for x in m.groups())
+        if ".." in t:
+            lo, hi = (self._bound(x.strip(), name, src) for x in t.split("..", 1))
             if hi < lo:
                 raise src.error(f"empty range {t} for TCB field '{name}'", name)
             return Field(name, "range", lo, hi - lo + 1)
@@ -145,14 +146,23 @@ class EndpointMachine:
                         '"seq", "bool" or a range such as "0..param.data"')
 
     def _bound(self, text: str, name: str, src) -> int:
-        if text.isdigit():
-            return int(text)
-        if text.startswith("param."):
-            v = self.params.get(text[6:])
+        """A range bound: an integer expression over parameters and constants, such as
+        ``param.data`` or ``max(param.retries, param.syn_retries)``."""
+        sc = E.Scope(self.n, what=f"range bound of TCB field '{name}'")
+        for k, v in self.params.items():
             if isinstance(v, int) and not isinstance(v, bool):
-                return v
-        raise src.error(f"range bound '{text}' of TCB field '{name}' is not an integer parameter",
-                        name, "use a number or param.<integer parameter>")
+                sc.const(f"param.{k}", E.INT, v)
+        for k, v in self.spec.constants.items():
+            sc.const(k, E.INT, v)
+        try:
+            c = E.Compiler(sc).compile(E.parse(text), E.INT)
+        except E.ExprError:
+            c = None
+        if c is None or not c.is_const:
+            raise src.error(f"range bound '{text}' of TCB field '{name}' is not an integer "
+                            "expression over parameters", name,
+                            "use a number, param.<integer parameter> or max(param.x, param.y)")
+        return c.value
 
     def encode(self, values: tuple) -> int:
         code = 0
@@ -175,6 +185,11 @@ class EndpointMachine:
                 out.append(v)
             d = self._decoded[code] = tuple(out)
         return d
+
+    def waits_round_trip(self, code: int, event: int, o: Outcome) -> bool:
+        """A timer outcome that (with ``spurious_rto = false``) waits while its resend, or a
+        segment that would change this endpoint, is in flight."""
+        return o.code == code or event in self.round_trip
 
     def state_of(self, code: int) -> int:
         return code % self._radix[0]

@@ -56,13 +56,19 @@ SCHEMA = {p.name: p for p in [
     Param("attacker", 0, "budget of an attacker on the network: each step drops any segment or "
           "injects one with chosen flags, SEQ and ACK", "int", 0, 8),
     Param("attacker_flags", ["SYN", "SYN,ACK", "ACK", "RST", "RST,ACK"],
-          "the control-flag patterns the attacker may inject", "flag_list"),
+          "the control-flag patterns the attacker may inject; DATA in a pattern adds a data "
+          "octet (\"ACK,DATA\", \"FIN,DATA\", \"DATA\": an octet without flags)", "flag_list"),
     Param("keepalive", False, "idle synchronized endpoints send keep-alives (RFC 9293 §3.8.4)",
           "bool"),
     Param("user_timeout", False, "the user timeout may abort a connection with unacknowledged data",
           "bool"),
     Param("tcp_rfc1337", False, "Linux's sysctl net.ipv4.tcp_rfc1337 (the linux variant: RST is "
           "ignored in TIME-WAIT)", "bool"),
+    Param("syn_retries", 0, "retransmissions of a SYN or SYN,ACK before the connection is given "
+          "up (RFC 9293 §3.8.3 R2 for SYNs; Linux tcp_syn_retries); 0: retransmit forever",
+          "int", 0, 8),
+    Param("retries", 0, "retransmissions of a data octet or FIN before the connection is aborted "
+          "(RFC 9293 §3.8.3 R2; Linux tcp_retries2); 0: retransmit forever", "int", 0, 8),
 ]}
 
 
@@ -86,13 +92,14 @@ def coerce(name: str, value, *, file: str | None = None, where: str | None = Non
             return value
         raise bad("not one of " + ", ".join(p.choices), f'{name} = "{p.choices[0]}"')
     if p.kind == "flag_list":
-        flags = ("SYN", "ACK", "FIN", "RST")
+        flags = ("SYN", "ACK", "FIN", "RST", "DATA")
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
             raise bad("expected a list of control-flag patterns", f'{name} = ["SYN", "RST"]')
         for v in value:
             for f in v.split(","):
                 if f.strip() not in flags:
-                    raise bad(f"unknown control flag '{f.strip()}'", f'{name} = ["SYN", "RST,ACK"]')
+                    raise bad(f"unknown control flag '{f.strip()}'",
+                              f'{name} = ["SYN", "RST,ACK", "FIN,DATA"]')
         return value
     if p.kind == "int_or_unbounded" and value == UNBOUNDED:
         return value

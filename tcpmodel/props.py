@@ -109,6 +109,7 @@ class Property:
     parsed: Formula | None = None    # the formula's syntax (for exporters)
     strengthen: Text | None = None     # the strengthening, parsed and type-checked
     strengthen_test: object = None     # ... and compiled: the explicit engine can check it
+    premise: "Property | None" = None  # always (P implies Q): "sometimes P", against vacuity
 
 
 def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
@@ -232,6 +233,8 @@ def compile_property(p: PropertyDef, scope: E.Scope) -> Property:
                           "split it into a state property and a step property")
     prop = Property(p.name, f.kind, p.formula, p.doc, body.fn, goal.fn if goal else None,
                     on_steps, "terminal" in used, None, p.src, frozenset(used), f)
+    if f.kind == "always":
+        prop.premise = _premise(prop, f.body.node, scope)
     if p.strengthen is not None:
         src = p.strengthen_src or p.src
         key = "strengthen" if p.strengthen_src is None else p.name
@@ -245,6 +248,31 @@ def compile_property(p: PropertyDef, scope: E.Scope) -> Property:
         prop.strengthen = t
         prop.strengthen_test = comp(t).fn
     return prop
+
+
+def premise_of(node: E.Node, macros: dict) -> E.Node | None:
+    """P of a formula body ``P implies Q`` (looking through [define] names), else None."""
+    seen = set()
+    while isinstance(node, E.Name) and node.dotted in macros and node.dotted not in seen:
+        seen.add(node.dotted)
+        node = macros[node.dotted]
+    if isinstance(node, E.Binary) and node.op == "implies":
+        return node.left
+    return None
+
+
+def _premise(prop: Property, body: E.Node, scope: E.Scope) -> Property | None:
+    """The companion witness ``sometimes P`` of ``always (P implies Q)``: an always property
+    whose premise is never true holds vacuously, and the engines say so."""
+    node = premise_of(body, scope.macros)
+    if node is None:
+        return None
+    used = E.names_used(node, scope.macros)
+    text = E.to_text(node)
+    return Property(f"{prop.name} (premise)", "sometimes", f"sometimes {text}",
+                    f"the premise of {prop.name}", E.Compiler(scope).compile(node, E.BOOL).fn,
+                    on_steps=any(n.split(".")[0] in STEP_ROOTS for n in used),
+                    uses_terminal="terminal" in used, src=prop.src, reads=frozenset(used))
 
 
 def macro_nodes(defines: dict) -> dict:

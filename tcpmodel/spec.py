@@ -97,6 +97,7 @@ class Rule:
     signal: str | None
     note: str
     src: Src
+    replaces: str | None = None   # the base rule an overlay rule replaced (its original id)
 
     @property
     def is_noop(self) -> bool:
@@ -134,6 +135,7 @@ class EndpointSpec:
     defines: dict             # name -> Text
     rules: list = field(default_factory=list)
     redefined: dict = field(default_factory=dict)  # name -> the Text an overlay replaced
+    round_trip: tuple = ()    # timer events that outlast a round trip ([events] round_trip)
     diagram: "DiagramSpec | None" = None   # how `tcpmodel diagram` lays the states out
 
 
@@ -249,9 +251,17 @@ def _load_base(tf: TomlFile) -> EndpointSpec:
     for k, v in d.get("groups", {}).items():
         spec.groups[k] = _str_list(v, Src(f, tf.key_line(k), "[groups]"), k)
     ev = d["events"]
-    check_keys(ev, {"user", "segment", "timer"}, file=f, where="[events]")
+    check_keys(ev, {"user", "segment", "timer", "round_trip"}, file=f, where="[events]")
     for k, v in ev.items():
-        spec.events[k] = _str_list(v, Src(f, tf.key_line(k), "[events]"), k)
+        if k != "round_trip":
+            spec.events[k] = _str_list(v, Src(f, tf.key_line(k), "[events]"), k)
+    if "round_trip" in ev:
+        rt_src = Src(f, tf.key_line("round_trip"), "[events]")
+        spec.round_trip = _str_list(ev["round_trip"], rt_src, "round_trip")
+        for e in spec.round_trip:
+            if e not in spec.events.get("timer", ()):
+                raise rt_src.error(f"'{e}' is not a timer event", "round_trip",
+                                   did_you_mean(e, spec.events.get("timer", ())))
     for k, v in d.get("classify", {}).items():
         spec.classify.append((k, parse_text(v, Src(f, tf.key_line(k), "[classify]"), k)))
     for k, v in d["tcb"].items():
@@ -431,10 +441,12 @@ def _apply_overlay(base: EndpointSpec, tf: TomlFile) -> EndpointSpec:
         del merged[edits[0]]
         if edits[0] == "replace":
             old = spec.rules[idx]
-            merged.setdefault("id", old.id)
+            # the replacement is another rule: traces must not show the base rule's name
+            merged.setdefault("id", f"{old.id}@{spec.name}")
             merged.setdefault("state", list(old.states))
             merged.setdefault("event", list(old.events))
-            spec.rules[idx] = _load_rule(merged, tf, i)
+            spec.rules[idx] = dc_replace(_load_rule(merged, tf, i),
+                                         replaces=old.replaces or old.id)
         else:
             rule = _load_rule(merged, tf, i)
             spec.rules.insert(idx if edits[0] == "before" else idx + 1, rule)

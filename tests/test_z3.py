@@ -163,7 +163,7 @@ def test_time_wait_assassination_is_confirmed_at_the_bfs_length():
     p = zres.properties[0]
     assert p.verdict == "violated" and p.depth == 19 == eres.properties[0].depth, p.detail
     steps = p.trace.steps
-    assert steps[-1].stale and any(s.rule == "sync-rst" and s.a == "CLOSED" for s in steps)
+    assert steps[-1].stale and any(s.rule == "closing-rst" and s.a == "CLOSED" for s in steps)
 
 
 @pytest.mark.skipif(not os.environ.get("TCPMODEL_SLOW"), reason="about 40 s; TCPMODEL_SLOW=1")

@@ -150,8 +150,9 @@ def check(model, *, max_states=None, timeout=None, progress=None, workers=1) -> 
     system = model.system
     safety = [p for p in model.properties if p.kind in ("always", "sometimes")]
     live = [p for p in model.properties if p.kind in LIVENESS_KINDS]
-    ex = explore(system, safety, max_states=max_states, timeout=timeout, progress=progress,
-                 record_edges=bool(live), workers=workers)
+    premises = [p.premise for p in safety if p.premise is not None]
+    ex = explore(system, safety + premises, max_states=max_states, timeout=timeout,
+                 progress=progress, record_edges=bool(live), workers=workers)
     res = CheckResult(model.check.name, model.check.variant, model.check.params, "explicit",
                       states=len(ex.states), transitions=ex.transitions, depth=ex.depth,
                       seconds=ex.seconds, complete=ex.complete, stop_reason=ex.stop_reason,
@@ -169,6 +170,12 @@ def check(model, *, max_states=None, timeout=None, progress=None, workers=1) -> 
             verdict = HOLDS if p.kind == "always" else VIOLATED
             detail = (f"all {len(ex.states):,} reachable states" if p.kind == "always"
                       else f"no witness among all {len(ex.states):,} reachable states")
+            if p.premise is not None and p.premise.name not in ex.found:
+                # always (P implies Q) with P never true: as vacuous as an unreached leads_to
+                detail = "vacuous: " + detail
+                res.warnings.append(f"{p.name}: the premise of 'implies' "
+                                    f"({p.premise.formula.removeprefix('sometimes ')}) "
+                                    "is never true (the property holds vacuously)")
             res.properties.append(PropertyResult(p.name, p.kind, p.formula, verdict, p.doc,
                                                  method="explicit BFS", detail=detail))
         else:

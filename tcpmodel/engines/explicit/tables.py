@@ -35,6 +35,7 @@ CH_BITS = 21
 CTRL_BITS = 22
 CH_MASK = (1 << CH_BITS) - 1
 SEG_BITS = 20
+OWN = -2          # mv_gate of a gated timer that sends nothing
 
 
 class TooLarge(Exception):
@@ -66,7 +67,7 @@ class Tables:
         self.mv_send = Grow((), np.int64)       # segment id sent, or -1
         self.mv_purge = Grow((), np.bool_, False)
         self.mv_gated = Grow((), np.bool_, False)
-        self.mv_gate = Grow((), np.int64)       # rule-visible code of the resend (timer gating)
+        self.mv_gate = Grow((), np.int64)       # rule-visible code of the resend (timer gating), or OWN
         self.mv_act = Grow((), np.int64)        # action class id (properties)
         self.mv_label = Grow((), np.int64)      # fairness label id, -1 = none
         self.mv_req = Grow((), np.int64)        # fairness request id, -1 = none
@@ -99,6 +100,7 @@ class Tables:
         self.rem = Grow((cap,), np.int64)        # channel after removing that first occurrence
         self.dupch = Grow((cap,), np.int64)      # channel after duplicating it
         self.smask = Grow((), np.int64, 0)       # bit i: a segment sent by incarnation i
+        self.lmask = Grow((), np.int64, 0)       # ... one with SEG.LEN > 0 (SYN, FIN, data)
         self.rmask = Grow((), np.int64, 0)       # bit i: a segment sent to incarnation i
         # per segment
         self.seg_r = Grow((), np.int64)          # rule-visible code
@@ -230,7 +232,9 @@ class Tables:
             rinc = 0 if om.state_of(n[other]) == om.initial else n[INCA + other]
             sent = (o.send * sysm.g1 + n[INCA + side]) * sysm.g1 + rinc
         act = Action(kind, side, ev, seg, o, sent, False, stale)
-        gate = o.send if gated else -1
+        # the resend a gated timer waits for; OWN: it sends nothing (gives up) and waits for
+        # every SYN, FIN or data this endpoint sent
+        gate = (o.send if o.send != NO_SEG else OWN) if gated else -1
         return self._move(self.ctrl_id(tuple(n)), sent, purge, gated, gate, act,
                           self.ctrl_ids[ctrl])
 
@@ -279,7 +283,7 @@ class Tables:
                     for o in m.react(code, ev, NO_SEG, msl):
                         if o.code == code and o.send == NO_SEG:
                             continue
-                        gated = o.code == code and not sysm.spurious_rto
+                        gated = m.waits_round_trip(code, ev, o) and not sysm.spurious_rto
                         col.append(self._endpoint_move(ctrl, side, "timer", ev, o, gated=gated))
                     cols += (col + [None] * self.K)[:self.K]
                 self.timer_mv[side].a[c, msl_state] = [-1 if x is None else x for x in cols]
@@ -351,16 +355,19 @@ class Tables:
         sysm = self.sys
         ch = self.chans[x]
         for g in (self.chan_ready, self.slot, self.first, self.rem, self.dupch, self.smask,
-                  self.rmask):
+                  self.lmask, self.rmask):
             g.ensure(x + 1)
         g1, gr = sysm.g1, sysm.ghost_radix
-        sm = rm = 0
+        sm = lm = rm = 0
         seen = set()
+        codec = self.m[0].seg
         for j, full in enumerate(ch):
             sid = self.seg_id(full)
             self.slot.a[x, j] = sid
             tag = full % gr
             sm |= 1 << (tag // g1)
+            if codec.fields(full // gr)[7] > 0:
+                lm |= 1 << (tag // g1)
             rm |= 1 << (tag % g1)
             if full in seen:
                 continue
@@ -374,6 +381,7 @@ class Tables:
                     d = tuple(sorted(ch + (full,)))
                 self.dupch.a[x, j] = self.chan_id(d)
         self.smask.a[x] = sm
+        self.lmask.a[x] = lm
         self.rmask.a[x] = rm
         self.chan_ready.ensure(len(self.chans))
         self.chan_ready.a[x] = True

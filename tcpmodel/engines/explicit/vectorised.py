@@ -20,7 +20,7 @@ from ...system import INCA
 from .exploration import Exploration
 from .graph_arrays import EdgeLog
 from .store import Chunked, Grow, SparseMap, Table2D, Visited
-from .tables import CH_BITS, CH_MASK, CTRL_BITS, Tables, Unsupported
+from .tables import CH_BITS, CH_MASK, CTRL_BITS, OWN, Tables, Unsupported
 
 SHIFT_C = np.uint64(2 * CH_BITS)
 SHIFT_AB = np.uint64(CH_BITS)
@@ -107,8 +107,10 @@ class Expander:
                     # the timer outlasts a round trip: it waits while its resend, or news
                     # for this endpoint (a segment that would change it), is in flight
                     gi = idx[g]
+                    gate = T.mv_gate.a[mvi[g]]
                     wait = self._news(side, c[gi], IN[gi], msl[gi]) | self._inflight(
-                        OUT[gi], T.mv_gate.a[mvi[g]])
+                        OUT[gi], gate) | ((gate == OWN) & (((T.lmask.a[OUT[gi]] >> inc[gi]) & 1)
+                                                           == 1))
                     keep = np.ones(len(idx), bool)
                     keep[np.flatnonzero(g)[wait]] = False
                     idx, mvi = idx[keep], mvi[keep]
