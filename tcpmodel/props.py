@@ -126,7 +126,10 @@ def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
     def endpoint_names(prefix: str, pick):
         """pick(env) -> (state tuple, side) for this prefix."""
         def field_getter(k):
-            return lambda e: decs[pick(e)[1]](pick(e)[0][pick(e)[1]])[k]
+            def get(e):
+                st, side = pick(e)
+                return decs[side](st[side])[k]
+            return get
         sc.slot(f"{prefix}.state", state_enum, field_getter(0))
         for i, f in enumerate(ma.fields):
             t = E.SEQ if f.kind == "seq" else E.BOOL if f.kind == "bool" else E.INT

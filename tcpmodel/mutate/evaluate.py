@@ -28,10 +28,11 @@ from dataclasses import replace as dc_replace
 from ..check import Model, build, load_check
 from ..engines import explicit
 from ..errors import InputError
-from ..results import UNKNOWN
+from ..results import HOLDS, UNKNOWN, VIOLATED
+from ..system import System
 from .operators import Mutant, apply
 
-PREFIX_STATES = 4000   # the first safety run: most kills are shallow
+PREFIX_STATES = (300, 3000)   # the first safety runs: most kills are shallow
 
 
 @dataclass
@@ -73,6 +74,7 @@ def run_baseline(name: str, variant: str | None, overrides: dict,
     """Run a check unmutated and record the reactions its reachable states use."""
     check = load_check(name, overrides=overrides, variant=variant)
     model = build(check, properties)
+    model.properties = memoised(model.properties)
     t0 = time.monotonic()
     res = explicit.check(model)
     if not res.complete:
@@ -88,6 +90,35 @@ def run_baseline(name: str, variant: str | None, overrides: dict,
             for k in cands[:cands.index(chosen) + 1]:
                 base.tried.setdefault(m.rules[k].id, []).append((side, key))
     return base
+
+
+MEMO_LIMIT = 1_000_000
+
+
+def memoised(props: list) -> list:
+    """The properties, answering from a memo per situation (state, terminal, previous state,
+    action): mutants share most situations with the baseline and with each other. The state
+    and the step properties each share one memo of all their answers, filled at once."""
+    out = list(props)
+    for group in ([p for p in props if p.kind in ("always", "sometimes") and not p.on_steps],
+                  [p for p in props if p.kind in ("always", "sometimes") and p.on_steps]):
+        tests = tuple(p.test for p in group)
+        memo: dict = {}
+        last = [None, None]
+
+        def answers(env, tests=tests, memo=memo, last=last):
+            if env is last[0]:
+                return last[1]
+            r = memo.get(env)
+            if r is None:
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                r = memo[env] = tuple(t(env) for t in tests)
+            last[0], last[1] = env, r
+            return r
+        for i, p in enumerate(group):
+            out[props.index(p)] = dc_replace(p, test=lambda env, i=i, a=answers: a(env)[i])
+    return out
 
 
 def _outcomes(outs) -> frozenset:
@@ -148,10 +179,29 @@ class Outcome:
         return d
 
 
-def _changes(base: Baseline, res) -> list:
-    """Properties whose decided verdict differs from the baseline's."""
-    return [(p.name, base.verdicts[p.name], p.verdict) for p in res.properties
-            if p.verdict != UNKNOWN and p.verdict != base.verdicts[p.name]]
+def mutant_model(base: Baseline, spec) -> Model:
+    """The check on the mutated variant. The baseline's compiled rules, scripts and properties
+    are reused (the layout of states is the same); properties that read ``step.rule`` are
+    compiled again (a deleted rule shifts the rule numbers)."""
+    check = dc_replace(base.check, spec=spec)
+    if any("step.rule" in p.reads for p in base.model.properties):
+        return build(check, base.properties, reuse=base.model.system)
+    old = base.model.system
+    return Model(check, System(spec, check.params, old.scripts, reuse=old), base.model.properties)
+
+
+def safety_verdicts(model: Model, props: list, limit: int, timeout: float | None):
+    """Verdicts of safety properties from one search (no traces are built): (verdicts, search)."""
+    ex = explicit.explore(model.system, props, max_states=limit, timeout=timeout)
+    verdicts = {}
+    for p in props:
+        if p.name in ex.found:
+            verdicts[p.name] = VIOLATED if p.kind == "always" else HOLDS
+        elif ex.complete:
+            verdicts[p.name] = HOLDS if p.kind == "always" else VIOLATED
+        else:
+            verdicts[p.name] = UNKNOWN
+    return verdicts, ex
 
 
 class Trial:
@@ -179,7 +229,7 @@ class Trial:
         return out
 
     def step(self, stage: str) -> Outcome | None:
-        """Run one stage (``analyse``, ``prefix``, ``safety``, ``liveness``) unless decided."""
+        """Run one stage of STAGES unless an earlier one decided."""
         if self.outcome is not None:
             return self.outcome
         return self._timed(getattr(self, "_" + stage))
@@ -188,8 +238,7 @@ class Trial:
         base, mutant = self.base, self.mutant
         if mutant.rule not in base.tried:
             return Outcome("equivalent", "the rule is never reached in this check")
-        spec = apply(base.check.spec, mutant)
-        model = build(dc_replace(base.check, spec=spec), base.properties, reuse=base.model.system)
+        model = mutant_model(base, apply(base.check.spec, mutant))
         codes = differing_reactions(base, model, mutant)
         if not codes:
             return Outcome("equivalent", "same reactions wherever the check reaches the rule")
@@ -198,46 +247,48 @@ class Trial:
         self.model = model
         return None
 
-    def _run(self, props, limit):
-        m = self.model
-        return explicit.check(Model(m.check, m.system, props), max_states=limit,
-                              timeout=self.timeout)
-
-    def _safety_props(self):
-        return [p for p in self.model.properties if p.kind in ("always", "sometimes")]
-
-    def _prefix(self):
-        """Safety on the first few thousand states: most kills are shallow."""
-        res = self._run(self._safety_props(), min(PREFIX_STATES, self.max_states))
-        self.safety_done = res.complete
-        return self._judge(res)
-
-    def _safety(self):
+    def _safety_run(self, limit: int):
         if self.safety_done:
             return None
-        res = self._run(self._safety_props(), self.max_states)
-        return self._judge(res)
+        props = [p for p in self.model.properties if p.kind in ("always", "sometimes")]
+        verdicts, ex = safety_verdicts(self.model, props, min(limit, self.max_states),
+                                       self.timeout)
+        self.safety_done = ex.complete
+        return self._judge(verdicts, ex)
+
+    def _shallow(self):
+        return self._safety_run(PREFIX_STATES[0])
+
+    def _prefix(self):
+        return self._safety_run(PREFIX_STATES[1])
+
+    def _safety(self):
+        return self._safety_run(self.max_states)
 
     def _liveness(self):
         live = [p for p in self.model.properties if p.kind not in ("always", "sometimes")]
         if live:
-            res = self._run(live, self.max_states)
-            out = self._judge(res)
+            m = self.model
+            res = explicit.check(Model(m.check, m.system, live), max_states=self.max_states,
+                                 timeout=self.timeout)
+            out = self._judge({p.name: p.verdict for p in res.properties}, res._exploration)
             if out is not None:
                 return out
         return Outcome("survived", "every verdict as without the mutant")
 
-    def _judge(self, res) -> Outcome | None:
-        killed = _changes(self.base, res)
+    def _judge(self, verdicts: dict, ex) -> Outcome | None:
+        base = self.base.verdicts
+        killed = [(n, base[n], v) for n, v in verdicts.items() if v != UNKNOWN and v != base[n]]
+        states = len(ex.states)
         if killed:
-            return Outcome("killed", killed_by=killed, states=res.states)
-        if res.stop_reason == "timeout" or (not res.complete and res.states >= self.max_states):
-            return Outcome("unknown", f"stopped ({res.stop_reason}) after {res.states:,} states",
-                           states=res.states)
+            return Outcome("killed", killed_by=killed, states=states)
+        if ex.stop_reason == "timeout" or (not ex.complete and states >= self.max_states):
+            return Outcome("unknown", f"stopped ({ex.stop_reason}) after {states:,} states",
+                           states=states)
         return None
 
 
-STAGES = ("analyse", "prefix", "safety", "liveness")
+STAGES = ("analyse", "shallow", "prefix", "safety", "liveness")
 
 
 def evaluate(base: Baseline, mutant: Mutant, *, max_states: int, timeout: float | None) -> Outcome:
