@@ -13,7 +13,7 @@ import sys
 
 from .. import __version__
 from ..errors import InputError
-from . import check, diagram, diagrams, export, listing, mutate, report, scenario, trace
+from . import check, conform, diagram, diagrams, export, listing, mutate, report, scenario, trace
 from .common import (
     EXIT_BROKEN_PIPE,
     EXIT_DISAGREE,
@@ -26,7 +26,7 @@ from .common import (
 
 # command name -> module; the order is the order of 'tcpmodel --help'
 COMMANDS = {"check": check, "diagram": diagram, "trace": trace, "report": report,
-            "diagrams": diagrams, "scenario": scenario, "export": export, "mutate": mutate,
+            "diagrams": diagrams, "scenario": scenario, "conform": conform, "export": export,
             "list": listing}
 
 __all__ = ["COMMANDS", "EXIT_BROKEN_PIPE", "EXIT_DISAGREE", "EXIT_INPUT", "EXIT_OK",

@@ -227,13 +227,15 @@ class PromelaExport:
           "inline react() {")
         w.ind += 1
         w("seg_fields();")
+        # one conditional expression per event (over the states, then the rules' guards):
+        # an if-branch per (state, event) pair would overflow SPIN's d_step (MAXDSTEP jumps)
         w("/* the first rule for (state, event) whose 'when' holds (file order) */", "if")
         pre = self._pc(m.scope(), self.rule_names("pre"))
         for ei in range(len(m.events)):
             w(f":: rev == {ei} ->  /* {m.events[ei]} */")
             w.ind += 1
-            w("if")
-            for si, s in enumerate(m.states):
+            by_state = None
+            for si in reversed(range(len(m.states))):
                 chain = None
                 for k in reversed(m._cands[si, ei]):
                     r = m.rules[k]
@@ -241,8 +243,9 @@ class PromelaExport:
                         chain = str(k)
                     else:
                         chain = f"({self._tr(pre, r.when, E.BOOL)} -> {k} : {chain})"
-                w(f":: st[rx] == {si} -> rrule = {chain}")
-            w("fi")
+                by_state = chain if by_state is None else \
+                    f"(st[rx] == {si} -> {chain} : {by_state})"
+            w(f"rrule = {by_state}")
             w.ind -= 1
         w("fi;")
         w("rst = st[rx];" + "".join(f" r_{f.name} = f_{f.name}[rx];" for f in self.fields))
