@@ -27,7 +27,7 @@ from .common import (
 # command name -> module; the order is the order of 'tcpmodel --help'
 COMMANDS = {"check": check, "diagram": diagram, "trace": trace, "report": report,
             "diagrams": diagrams, "scenario": scenario, "conform": conform, "export": export,
-            "list": listing}
+            "mutate": mutate, "list": listing}
 
 __all__ = ["COMMANDS", "EXIT_BROKEN_PIPE", "EXIT_DISAGREE", "EXIT_INPUT", "EXIT_OK",
            "EXIT_UNKNOWN", "EXIT_VIOLATED", "entry", "main"]
