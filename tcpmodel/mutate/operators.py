@@ -53,7 +53,9 @@ class Mutant:
             w = " ".join(rule.when.text.split())
             return f"when = not ({w})" if self.change == "negate" else f"'when = {w}' dropped"
         if self.change == "send":
-            return f"sends nothing instead of <CTL={rule.send.ctl}>"
+            from ..endpoint import CTL_ORDER
+            ctl = ",".join(f for f in CTL_ORDER if f in rule.send.flags)
+            return f"sends nothing instead of <CTL={ctl}>"
         if self.change == "signal":
             return f"signals nothing instead of '{rule.signal}'"
         field = self.change.removeprefix("set.")
