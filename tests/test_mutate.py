@@ -150,3 +150,20 @@ def test_checks_of_different_variants_need_a_variant(tmp_path):
                      .replace('variant = "rfc9293"', 'variant = "rfc1337"'))
     code, _, err = cli("mutate", "refused", str(other), "-q", "-j", "1", "--rule", "sync-rst")
     assert code == 2 and "different variants" in err
+
+
+CONFORMANCE_CHECKS = ["user-calls", "user-errors", "early-close", "simultaneous-open", "refused",
+                      "half-close", "user-timeout", "in-window-syn", "in-window-synack",
+                      "forged-fin", "keepalive", "time-wait-2msl"]
+
+
+@pytest.mark.parametrize("variant", ["rfc9293", "rfc793", "rfc1337", "rfc5961"])
+def test_the_conformance_checks_reach_every_rule_of_each_variant(variant):
+    """rfc9293: every rule; an overlay: every rule its own file adds or replaces (each check run
+    on that variant). A rule is reached when some reachable state and event selects it."""
+    spec = load_variant(variant)
+    wanted = {r.id for r in spec.rules if variant == "rfc9293" or r.src.file == spec.files[-1]}
+    reached = set()
+    for name in CONFORMANCE_CHECKS:
+        reached |= run_baseline(name, variant, {}, None).selected
+    assert wanted <= reached, sorted(wanted - reached)
