@@ -8,8 +8,10 @@ Kept to a sample (about half a minute of a 2-core machine): the whole generated 
 
 import json
 import os
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -158,8 +160,16 @@ def test_socket_states_read_over_netlink_are_what_ss_shows():
         a = socket.create_connection(("127.0.0.1", 7000))
         b, _ = ls.accept()
         a.close()                                # a: FIN-WAIT-2, b: CLOSE-WAIT
-        ours = sorted((s.state, f"{s.src}:{s.sport}", f"{s.dst}:{s.dport}")
-                      for s in diag.tcp_sockets())
+
+        def read():
+            return sorted((s.state, f"{s.src}:{s.sport}", f"{s.dst}:{s.dport}")
+                          for s in diag.tcp_sockets())
+        # the FIN's ACK crosses loopback after close() returns: wait for the event (a reaches
+        # FIN-WAIT-2), bounded, so both readers see a settled state
+        deadline = time.monotonic() + 10.0
+        while not any(x[0] == "FIN-WAIT-2" for x in read()) and time.monotonic() < deadline:
+            select.select([], [], [], 0.001)
+        ours = read()
         ss = subprocess.run(["ss", "-tanH"], capture_output=True, text=True).stdout
         b.close()
         return {"ours": ours, "ss": ss}

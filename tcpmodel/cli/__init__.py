@@ -13,7 +13,19 @@ import sys
 
 from .. import __version__
 from ..errors import InputError
-from . import check, conform, diagram, diagrams, export, listing, mutate, report, scenario, trace
+from . import (
+    check,
+    conform,
+    diagram,
+    diagrams,
+    explore,
+    export,
+    listing,
+    mutate,
+    report,
+    scenario,
+    trace,
+)
 from .common import (
     EXIT_BROKEN_PIPE,
     EXIT_DISAGREE,
@@ -25,9 +37,19 @@ from .common import (
 )
 
 # command name -> module; the order is the order of 'tcpmodel --help'
-COMMANDS = {"check": check, "diagram": diagram, "trace": trace, "report": report,
-            "diagrams": diagrams, "scenario": scenario, "conform": conform, "export": export,
-            "mutate": mutate, "list": listing}
+COMMANDS = {
+    "check": check,
+    "diagram": diagram,
+    "trace": trace,
+    "report": report,
+    "diagrams": diagrams,
+    "scenario": scenario,
+    "conform": conform,
+    "explore": explore,
+    "export": export,
+    "mutate": mutate,
+    "list": listing,
+}
 
 __all__ = ["COMMANDS", "EXIT_BROKEN_PIPE", "EXIT_DISAGREE", "EXIT_INPUT", "EXIT_OK",
            "EXIT_UNKNOWN", "EXIT_VIOLATED", "entry", "main"]
