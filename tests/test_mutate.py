@@ -154,10 +154,10 @@ def test_checks_of_different_variants_need_a_variant(tmp_path):
 
 CONFORMANCE_CHECKS = ["user-calls", "user-errors", "early-close", "simultaneous-open", "refused",
                       "half-close", "user-timeout", "in-window-syn", "in-window-synack",
-                      "forged-fin", "keepalive", "time-wait-2msl"]
+                      "forged-fin", "forged-syn", "keepalive", "time-wait-2msl"]
 
 
-@pytest.mark.parametrize("variant", ["rfc9293", "rfc793", "rfc1337", "rfc5961"])
+@pytest.mark.parametrize("variant", ["rfc9293", "rfc793", "rfc1337", "rfc5961", "linux"])
 def test_the_conformance_checks_reach_every_rule_of_each_variant(variant):
     """rfc9293: every rule; an overlay: every rule its own file adds or replaces (each check run
     on that variant). A rule is reached when some reachable state and event selects it."""
