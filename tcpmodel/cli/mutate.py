@@ -8,20 +8,12 @@ import os
 import sys
 
 from .. import __version__
-from ..errors import InputError
 from .common import COUNT, EXIT_OK, EXIT_VIOLATED, SECONDS, parse_sets
 
 
 def _kinds(text: str) -> tuple:
-    from ..mutate.operators import KINDS
-    kinds = tuple(k.strip() for k in text.split(",") if k.strip())
-    for k in kinds:
-        if k not in KINDS:
-            from ..errors import did_you_mean
-            raise InputError(f"unknown mutant kind '{k}'", where="--kinds", fix=did_you_mean(k, KINDS))
-    if not kinds:
-        raise InputError("no mutant kind given", where="--kinds", fix="e.g. --kinds delete,guard")
-    return kinds
+    from ..mutate.operators import check_kinds
+    return check_kinds(k.strip() for k in text.split(",") if k.strip())
 
 
 def _percent(text: str) -> float:
@@ -76,23 +68,18 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..mutate import summary
-    from ..mutate.operators import KINDS
-    from ..mutate.runner import Options, run as run_mutation
+    from ..api import mutation
 
-    opts = Options(variant=args.variant, overrides=parse_sets(args.set),
-                   properties=args.property or None, kinds=args.kinds or KINDS,
-                   rules=tuple(args.rule) or None, overlay=args.overlay,
-                   max_states=args.max_states, timeout=args.timeout,
-                   matrix=args.matrix, jobs=args.jobs)
-    res = run_mutation(args.checks or None, opts, None if args.quiet else sys.stderr)
-    score = summary.overall(res)["score"]
+    res = mutation(args.checks or None, variant=args.variant, params=parse_sets(args.set),
+                 properties=args.property or None, kinds=args.kinds, rules=args.rule or None,
+                 overlay=args.overlay, jobs=args.jobs, matrix=args.matrix,
+                 max_states=args.max_states, timeout=args.timeout,
+                 progress=None if args.quiet else sys.stderr)
     code = EXIT_OK
-    if args.fail_under is not None and (score is None or score < args.fail_under):
+    if args.fail_under is not None and (res.score is None or res.score < args.fail_under):
         code = EXIT_VIOLATED
     if args.json:
-        print(json.dumps({"tcpmodel": __version__, "exit_code": code} | summary.to_json(res),
-                         indent=2))
+        print(json.dumps({"tcpmodel": __version__, "exit_code": code} | res.to_json(), indent=2))
     else:
-        print(summary.render(res, all_rules=args.all_rules), end="")
+        print(res.text(all_rules=args.all_rules), end="")
     return code

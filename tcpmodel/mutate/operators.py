@@ -25,6 +25,18 @@ KINDS = ("delete", "retarget", "guard", "effect")
 STAY = "stay"
 
 
+def check_kinds(kinds) -> tuple:
+    """The kinds as a tuple; an InputError naming an unknown one."""
+    kinds = tuple(kinds)
+    for k in kinds:
+        if k not in KINDS:
+            from ..errors import did_you_mean
+            raise InputError(f"unknown mutant kind '{k}'", where="--kinds", fix=did_you_mean(k, KINDS))
+    if not kinds:
+        raise InputError("no mutant kind given", where="--kinds", fix="e.g. --kinds delete,guard")
+    return kinds
+
+
 @dataclass(frozen=True)
 class Mutant:
     kind: str       # one of KINDS

@@ -16,7 +16,7 @@ from ..check import list_checks, load_check
 from ..errors import InputError
 from ..spec import load_variant
 from .evaluate import STAGES, Outcome, Trial, run_baseline
-from .operators import KINDS, Mutant, apply, generate
+from .operators import KINDS, Mutant, apply, check_kinds, generate
 
 
 @dataclass
@@ -55,11 +55,30 @@ class MutantResult:
 
 @dataclass
 class MutationRun:
+    """What ``tcpmodel mutate`` reports: every mutant with its outcome on each check."""
     variant: str
     checks: list            # baseline summaries, in the order given
     mutants: list           # [MutantResult]
     seconds: float = 0.0
     options: Options | None = None
+
+    @property
+    def score(self) -> float | None:
+        """Killed over killed + survived + unknown + unexercised, in percent (docs/mutation.md)."""
+        from .summary import overall
+        return overall(self)["score"]
+
+    def status(self, mutant_id: str) -> str:
+        """The status of one mutant, by its id (``delete:sync-rst``)."""
+        return next(r.status for r in self.mutants if r.mutant.id == mutant_id)
+
+    def text(self, *, all_rules: bool = False) -> str:
+        from .summary import render
+        return render(self, all_rules=all_rules)
+
+    def to_json(self) -> dict:
+        from .summary import to_json
+        return to_json(self)
 
 
 def limit_for(states: int, opts: Options) -> int:
@@ -129,6 +148,7 @@ def run(names: list | None, opts: Options, stream=sys.stderr) -> MutationRun:
     """Mutate the variant's rules and evaluate every mutant on the checks (see the package doc).
     ``names`` None: every shipped check, on ``opts.variant`` (default rfc9293)."""
     t0 = time.monotonic()
+    opts.kinds = check_kinds(opts.kinds)
     if not names:
         names = list_checks()
         if opts.variant is None:
