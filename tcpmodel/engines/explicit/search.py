@@ -16,7 +16,6 @@ from array import array
 from ...results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
 from ...trace import build_trace
 from .exploration import Exploration, Progress
-from .fair_cycles import Graph, bfs_within
 from .liveness import LIVENESS_KINDS, check_liveness, never_applicable, unknown
 
 
@@ -201,13 +200,25 @@ def _check_live(model, ex, live, res) -> None:
             res.properties.append(unknown(p, f"needs the complete state graph; search stopped "
                                              f"({ex.stop_reason})"))
         return
+    import numpy as np
+
+    from .fair_arrays import Tree
+    from .graph_arrays import from_lists
+    from .truths import StateTruths
     t0 = time.monotonic()
-    graph = Graph(ex.edges, [i for i in range(len(ex.states)) if ex.parent[i] < 0])
-    tree = bfs_within(graph, graph.initial, None)
+    graph = ex.graph
+    if graph is None:   # the reference engine's lists
+        graph = from_lists(ex.edges, [i for i in range(len(ex.states)) if ex.parent[i] < 0])
+    # the search's parents and action indices are the shortest-path tree from the initial
+    # states (the BFS order, first discovery wins)
+    parent = ex.parent.array() if hasattr(ex.parent, "array") else ex.parent
+    via = ex.via.array() if hasattr(ex.via, "array") else ex.via
+    tree = Tree(np.asarray(parent, np.int32), np.asarray(via).astype(np.int16), ex.depths())
+    truths = StateTruths(model, ex, graph)
     seen_fairness = set()
     for p in live:
         t1 = time.monotonic()
-        pr, warnings = check_liveness(model, ex, p, p.fairness, graph, tree)
+        pr, warnings = check_liveness(model, ex, p, p.fairness, graph, tree, truths)
         pr.seconds = time.monotonic() - t1
         res.properties.append(pr)
         res.warnings.extend(warnings)
