@@ -528,3 +528,23 @@ def write_traces(run: CheckRun, directory, witnesses: bool = False, stream=sys.s
         if stream is not None:
             print(f"  chart written to {paths[0]} (and .mmd, .json, .txt)", file=stream)
     return out
+
+
+def mutation(checks=None, *, variant: str | None = None, params: dict | None = None,
+           properties: list[str] | None = None, kinds=None, rules=None, overlay: bool = False,
+           jobs: int = 1, matrix: bool = False, max_states: int | None = None,
+           timeout: float | None = 60.0, progress=None):
+    """Mutation analysis (docs/mutation.md): one-rule mutants of the variant's rules, each run
+    on the checks (a name, a path or a list; None: every shipped check on ``variant``, default
+    rfc9293). Returns a ``MutationRun``: ``.score``, ``.mutants`` (each with ``.status`` and
+    its ``.outcomes`` per check), ``.status(id)``, ``.text()``, ``.to_json()``."""
+    from .mutate import KINDS, Options
+    from .mutate import run as run_mutation
+    if isinstance(checks, str):
+        checks = [checks]
+    opts = Options(variant=variant, overrides=dict(params or {}),
+                   properties=list(properties) if properties else None,
+                   kinds=tuple(kinds) if kinds else KINDS, rules=tuple(rules) if rules else None,
+                   overlay=overlay, max_states=max_states, timeout=timeout, matrix=matrix,
+                   jobs=jobs)
+    return run_mutation(list(checks) if checks else None, opts, progress)

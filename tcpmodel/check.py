@@ -247,9 +247,10 @@ def _with_local_definitions(p: PropertyDef, defines: dict, lib: dict) -> Propert
     return dc_replace(p, doc=f"{p.doc}; in this check {local}")
 
 
-def build(check: Check, only: list[str] | None = None) -> Model:
-    """Compose the system and compile the (selected) properties."""
-    system = System(check.spec, check.params, ())
+def build(check: Check, only: list[str] | None = None, reuse: System | None = None) -> Model:
+    """Compose the system and compile the (selected) properties; ``reuse``: a system of the
+    same check whose compiled rules may be taken over (a mutant of its variant)."""
+    system = System(check.spec, check.params, (), reuse)
     system.scripts = compile_scripts(check, system.machines)
     defs = check.property_defs
     if only:

@@ -86,7 +86,11 @@ class CompiledRule:
 class EndpointMachine:
     """The reaction table of one endpoint role ('A' or 'B') under given parameters."""
 
-    def __init__(self, spec: EndpointSpec, params: dict, role: str):
+    def __init__(self, spec: EndpointSpec, params: dict, role: str,
+                 reuse: "EndpointMachine | None" = None):
+        """``reuse``: a machine of the same variant and parameters whose compiled rules are
+        taken over wherever it has the very same Rule object (the other role of a system, or
+        the unmutated variant of a mutant): compiling rules is most of a build."""
         self.spec = spec
         self.params = params
         self.role = role
@@ -111,8 +115,23 @@ class EndpointMachine:
         self.iss_choices = self._iss_choices()
         self.rules = spec.rules
         self._rule_names: list[set] = []
-        self._check_redefinitions()
-        self._compiled = [self._compile_rule(r) for r in spec.rules]
+        self._scopes: dict = {}
+        prior = {}
+        if reuse is not None and reuse.params == params and reuse.spec.defines == spec.defines \
+                and reuse.spec.constants == spec.constants and reuse.spec.tcb == spec.tcb \
+                and reuse.spec.states == spec.states:
+            prior = {id(r): (r, c, n) for r, c, n in
+                     zip(reuse.rules, reuse._compiled, reuse._rule_names)}
+        else:
+            self._check_redefinitions()
+        self._compiled = []
+        for r in spec.rules:
+            old = prior.get(id(r))
+            if old is not None and old[0] is r:
+                self._compiled.append(old[1])
+                self._rule_names.append(old[2])
+            else:
+                self._compiled.append(self._compile_rule(r))
         self._classify = self._compile_classify()
         # candidate rules per (state, event), in file order
         self._cands = {}
@@ -232,6 +251,13 @@ class EndpointMachine:
         sc.macros = {k: t.node for k, t in self.spec.defines.items()}
         return sc
 
+    def _rule_scope(self, choose: tuple) -> E.Scope:
+        """``scope(choose=...)``, built once per choice list (compiling only reads a scope)."""
+        sc = self._scopes.get(choose)
+        if sc is None:
+            sc = self._scopes[choose] = self.scope(choose=choose)
+        return sc
+
     def _check_redefinitions(self) -> None:
         """An overlay's [define] must keep the type the base's rules were written against;
         otherwise the error would surface at some base rule, far from its cause."""
@@ -276,13 +302,13 @@ class EndpointMachine:
                                   'only "param.iss_choices" is a choice list')
         cr = CompiledRule()
         cr.rule = r
-        pre = self.scope()
-        post = self.scope(choose=r.choose)
+        pre = self._rule_scope(())
+        post = self._rule_scope(r.choose)
         # guards see no chosen values: the choice is made after the rule is selected
         cr.when = self._expr(r.when, pre, E.BOOL).fn if r.when else None
         cr.choose = bool(r.choose)
         assign = []
-        pre_c = self.scope(choose=r.choose)
+        pre_c = post
         for name, t in r.assign:
             f = self.fields[self.field_index[name]]
             want = E.SEQ if f.kind == "seq" else E.BOOL if f.kind == "bool" else E.INT
@@ -374,6 +400,22 @@ class EndpointMachine:
         if new[0] in self.clear:
             new[1:] = [f.default() for f in self.fields]
         return Outcome(self.encode(tuple(new)), send, k, r.signal)
+
+    def evaluated(self):
+        """Every reaction computed so far, as (key, outcomes): key = (code, event, segment,
+        msl, ISS index), the arguments ``react`` memoises on."""
+        return self._memo.items()
+
+    def react_key(self, key: tuple) -> tuple:
+        """The outcomes for a key of another machine's ``evaluated`` (same layout)."""
+        out = self._memo.get(key)
+        if out is None:
+            out = self._memo[key] = self._react(*key)
+        return out
+
+    def candidates(self, state: int, event: int) -> list:
+        """Indices of the rules naming (state, event), in the order they are tried."""
+        return self._cands[state, event]
 
     # ------------------------------------------------------------ views
 

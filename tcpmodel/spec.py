@@ -602,3 +602,26 @@ def check_complete(spec: EndpointSpec) -> None:
                          file=spec.files[-1], where="completeness check",
                          fix=f"add a rule with state = \"{s}\", event = \"{e}\" and no 'when' "
                              "(a rule with no effect drops the event explicitly)")
+
+
+def rule_summary(spec: EndpointSpec, rule: Rule) -> str:
+    """``states x events [if when] [-> next]`` of a loaded rule, with group names (``*`` for
+    all) where they cover the rule's states or events: a line for listings and coverage."""
+    def names(items, everything, groups):
+        if set(items) == set(everything):
+            return "*"
+        rest = list(items)
+        out = []
+        for g, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            if len(members) > 1 and set(members) <= set(rest):
+                out.append(g)
+                rest = [x for x in rest if x not in members]
+        return ",".join(rest + out)
+
+    text = (f"{names(rule.states, spec.states, spec.groups)} x "
+            f"{names(rule.events, spec.all_events, spec.events)}")
+    if rule.when is not None:
+        text += " if " + " ".join(rule.when.text.split())
+    if rule.next is not None:
+        text += " -> " + " ".join(rule.next.text.split()).replace("'", "")
+    return text

@@ -55,10 +55,13 @@ class ScriptStep:
 class System:
     """Two endpoints over two faulty channels; see the module docstring for the state layout."""
 
-    def __init__(self, spec, params: dict, scripts: tuple):
+    def __init__(self, spec, params: dict, scripts: tuple, reuse: "System | None" = None):
+        """``reuse``: a system of the same variant and parameters (differing in a few rules)
+        whose compiled rules are taken over (see ``EndpointMachine``)."""
         self.spec = spec
         self.params = params
-        self.machines = (EndpointMachine(spec, params, "A"), EndpointMachine(spec, params, "B"))
+        a = EndpointMachine(spec, params, "A", reuse=reuse.machines[0] if reuse else None)
+        self.machines = (a, EndpointMachine(spec, params, "B", reuse=a))
         self.scripts = scripts  # (list[ScriptStep] | None, ...); None = any user call at any time
         self.cap = params["capacity"]
         self.fifo = params["channel"] == "fifo"

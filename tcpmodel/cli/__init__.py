@@ -21,6 +21,7 @@ from . import (
     explore,
     export,
     listing,
+    mutate,
     report,
     scenario,
     trace,
@@ -46,6 +47,7 @@ COMMANDS = {
     "conform": conform,
     "explore": explore,
     "export": export,
+    "mutate": mutate,
     "list": listing,
 }
 

@@ -76,7 +76,7 @@ class Tables:
         self.mv_fired = Grow((), np.int64)      # side * rules + rule, -1 for network steps
         self.mv_from = Grow((), np.int64)       # origin control, -1 for network steps
         self.n_moves = 0
-        self.acts: list = []                    # act id -> Action (seg/sent/overflow blank)
+        self.acts: list = []                    # act id -> Action (overflow blank)
         self.act_ids: dict = {}
         self.labels: list = []
         self.label_ids: dict = {}
@@ -164,11 +164,12 @@ class Tables:
         return (c << (2 * CH_BITS)) | (a << CH_BITS) | b
 
     def _act(self, a: Action) -> int:
-        key = (a.kind, a.side, a.event, a.out.rule if a.out else -1, a.stale)
+        # the segments received and sent are part of the class: step.seg.* and step.sent.*
+        key = (a.kind, a.side, a.event, a.out.rule if a.out else -1, a.stale, a.seg, a.sent)
         i = self.act_ids.get(key)
         if i is None:
             i = self.act_ids[key] = len(self.acts)
-            self.acts.append(a._replace(seg=-1, sent=-1, overflow=False))
+            self.acts.append(a._replace(overflow=False))
         return i
 
     def _label(self, lab) -> int:
