@@ -203,6 +203,11 @@ def load_variant(name_or_path: str, _chain: tuple = ()) -> EndpointSpec:
             base_ref = str(sibling) if sibling.exists() else base_name
         else:
             base_ref = str((path.parent / base_name)) if not Path(base_name).is_absolute() else base_name
+            if not Path(base_ref).exists():
+                raise InputError(f"the variant it extends, '{base_name}', is not found (looked "
+                                 f"for {base_ref})", file=tf.path,
+                                 where=f"{tf.key_line('extends')}: extends",
+                                 fix="a path is relative to this file; or name a shipped variant")
         try:
             base = load_variant(base_ref, _chain + (key,))
         except InputError as e:

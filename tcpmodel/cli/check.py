@@ -15,7 +15,10 @@ from .common import (
     EXIT_VIOLATED,
     NONNEGATIVE,
     SECONDS,
+    add_memory_option,
+    max_memory,
     parse_sets,
+    progress,
     require_properties,
     write_traces,
 )
@@ -40,8 +43,8 @@ def add_parser(sub) -> None:
                    help="N >= 2: expand the next chunk of states in a second thread while the "
                         "current one is stored (same results; see docs/performance.md)")
     c.add_argument("--jobs", "-j", type=COUNT, default=1, metavar="N",
-                   help="check up to N checks at once in separate processes (output stays in "
-                        "order; no progress lines)")
+                   help="check up to N checks at once in separate processes (at most one per "
+                        "check and per core; output stays in order; no progress lines)")
     c.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     c.add_argument("--witnesses", action="store_true", help="also print the traces of 'sometimes' witnesses")
     c.add_argument("--coverage", action="store_true",
@@ -54,7 +57,9 @@ def add_parser(sub) -> None:
     c.add_argument("--out", metavar="DIR",
                    help="write each counterexample (and witness, with --witnesses) to DIR as a "
                         "sequence chart (.svg), Mermaid (.mmd), JSON and text")
-    c.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
+    add_memory_option(c)
+    c.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress lines on stderr (only a heartbeat on long runs)")
     c.add_argument("--engine", choices=ENGINES, default="explicit",
                    help="explicit: BFS (the reference); z3: BMC plus k-induction/Spacer proofs; "
                         "both: run both and compare them (exit 4 on a disagreement)")
@@ -87,18 +92,17 @@ def run(args) -> int:
     models = [build(load_check(n, overrides=overrides, variant=args.variant), args.property or None)
               for n in names]
     require_properties(models)
-    if args.jobs > 1 and len(models) > 1 and args.engine == "explicit":
+    if job_count(args.jobs, len(models)) > 1 and args.engine == "explicit":
         return _check_in_parallel(args, names, overrides)
     results = []
     interrupted = disagreed = False
+    limit = max_memory(args)
     for model in models:
-        progress = None
-        if not args.quiet:
-            progress = explicit.Progress(model.check.name, sys.stderr)
         res = zres = None
         if args.engine in ("explicit", "both"):
             res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
-                                 progress=progress, workers=args.workers)
+                                 progress=progress(model, args), workers=args.workers,
+                                 max_memory=limit)
             if args.graph:
                 _export_graph(model, res, args.graph, args.graph_limit, len(models))
             if args.out:
@@ -142,15 +146,21 @@ def run(args) -> int:
 def _one_check(job) -> tuple:
     """A whole check in a worker process: (text, JSON dict, exit code). Models hold compiled
     closures, so each worker builds its own from the check's name and options."""
+    import signal
+
     from ..check import build, load_check
     from ..engines import explicit
     from ..report import render_check
 
-    name, overrides, args = job
+    name, overrides, args, limit = job
     model = build(load_check(name, overrides=overrides, variant=args.variant),
                   args.property or None)
-    res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
-                         workers=args.workers)
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C ends the search ...
+    try:
+        res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
+                             workers=args.workers, max_memory=limit)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)          # ... and only the search
     if args.graph:
         _export_graph(model, res, args.graph, args.graph_limit, 2)
     if args.out:
@@ -160,19 +170,59 @@ def _one_check(job) -> tuple:
     return text, res.to_json(), res.exit_code()
 
 
+def _ignore_interrupts() -> None:
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # an idle worker has nothing to report
+
+
+def job_count(asked: int, checks: int) -> int:
+    """Worker processes for ``checks`` checks: never more than the checks or the cores."""
+    import os
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(asked, checks, cores or 1))
+
+
 def _check_in_parallel(args, names, overrides) -> int:
-    from concurrent.futures import ProcessPoolExecutor
+    """The checks in worker processes, printed in order. Ctrl-C stops the running searches,
+    which report what they explored; checks not yet started are left out."""
+    import os
+    import signal
+    from concurrent.futures import CancelledError, ProcessPoolExecutor
 
     docs, codes = [], []
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for text, doc, code in pool.map(_one_check, [(n, overrides, args) for n in names]):
+    interrupted = False
+    jobs = job_count(args.jobs, len(names))
+    limit = max_memory(args, jobs)   # shared by the worker processes
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts) as pool:
+        futures = [pool.submit(_one_check, (n, overrides, args, limit)) for n in names]
+        for f in futures:
+            while True:
+                try:
+                    text, doc, code = f.result()
+                    break
+                except KeyboardInterrupt:
+                    if interrupted:
+                        raise          # a second Ctrl-C: leave now
+                    interrupted = True
+                    for g in futures:
+                        g.cancel()
+                    for pid in list(getattr(pool, "_processes", None) or ()):
+                        try:       # a terminal's Ctrl-C reaches them anyway; kill -INT does not
+                            os.kill(pid, signal.SIGINT)
+                        except OSError:
+                            pass
+                except CancelledError:
+                    text = None
+                    break
+            if text is None:
+                continue
             docs.append(doc)
             codes.append(code)
             if not args.json:
                 print(text)
                 sys.stdout.flush()
-    code = (EXIT_VIOLATED if EXIT_VIOLATED in codes else EXIT_UNKNOWN if EXIT_UNKNOWN in codes
-            else EXIT_OK)
+    code = (EXIT_VIOLATED if EXIT_VIOLATED in codes else EXIT_UNKNOWN
+            if EXIT_UNKNOWN in codes or interrupted else EXIT_OK)
     if args.json:
         print(json.dumps({"tcpmodel": __version__, "exit_code": code, "checks": docs}, indent=2))
     else:

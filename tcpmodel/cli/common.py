@@ -58,10 +58,55 @@ def require_properties(models) -> None:
                                  '[[property]] table, or pass --property NAME')
 
 
-def search(model, quiet: bool, max_states=None, timeout=None):
+def memory_size(text: str) -> int:
+    """An argparse type: ``--max-memory`` as bytes (4G, 512M, a number of MB); 0 = no limit."""
+    from ..memory import parse_size
+    try:
+        n = parse_size(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 4G or 512M") from None
+    return n
+
+
+def add_memory_option(parser) -> None:
+    parser.add_argument("--max-memory", type=memory_size, metavar="SIZE",
+                        help="stop a search (verdicts so far; the rest unknown) once tcpmodel "
+                             "holds this much memory, e.g. 4G or 512M; 0 for no limit (default: "
+                             "half the machine's memory, at most 80%% of what is free)")
+
+
+def max_memory(args, share: int = 1) -> int | None:
+    """The memory limit in bytes of each of ``share`` processes."""
+    limit = getattr(args, "max_memory", None)
+    if limit is None:
+        from ..memory import default_limit
+        limit = default_limit()
+    return limit // share if limit else None
+
+
+def progress(model, args):
+    """The progress printer of a search: lines every 2 s, a heartbeat under -q, and a warning
+    when an unlimited run grows large (with the likely reason)."""
     from ..engines import explicit
-    progress = None if quiet else explicit.Progress(model.check.name, sys.stderr)
-    return explicit.check(model, max_states=max_states, timeout=timeout, progress=progress)
+    scripts = model.check.scripts_raw
+    free = [s.upper() for s in ("a", "b") if scripts.get(s, "any") == "any"]
+    hint = None
+    if free:
+        hint = (f"this check has no [scripts] for {' and '.join(free)}, so "
+                f"{'each application' if len(free) == 2 else 'that application'} may make any "
+                "call at any time")
+    limited = getattr(args, "max_states", None) is not None or \
+        getattr(args, "timeout", None) is not None
+    return explicit.Progress(model.check.name, sys.stderr, quiet=getattr(args, "quiet", False),
+                             limited=limited, hint=hint)
+
+
+def search(model, args):
+    """The explicit engine on ``model`` with the limits and progress of ``args``."""
+    from ..engines import explicit
+    return explicit.check(model, max_states=getattr(args, "max_states", None),
+                          timeout=getattr(args, "timeout", None), progress=progress(model, args),
+                          max_memory=max_memory(args))
 
 
 def exit_code(results, interrupted=False) -> int:

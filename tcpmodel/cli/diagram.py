@@ -53,7 +53,7 @@ def run(args) -> int:
         from ..render.explored import counterexample_ends, project
         model = build(load_check(check_name, overrides=parse_sets(args.set),
                                  variant=args.variant))
-        res = search(model, quiet=False)
+        res = search(model, args)
         proj = project(model.system, res._exploration)
         spec = model.check.spec
         labels = spec.diagram.labels if spec.diagram else {}

@@ -8,6 +8,7 @@ from ..errors import InputError
 from .common import (
     COUNT,
     SECONDS,
+    add_memory_option,
     exit_code,
     parse_sets,
     require_properties,
@@ -29,7 +30,9 @@ def add_parser(sub) -> None:
     r.add_argument("--max-states", type=COUNT, metavar="N", help="stop after N states")
     r.add_argument("--timeout", type=SECONDS, metavar="SECONDS", help="stop after this many seconds per check")
     r.add_argument("--witnesses", action="store_true", help="also chart the witnesses of 'sometimes' properties")
-    r.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
+    add_memory_option(r)
+    r.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress lines on stderr (only a heartbeat on long runs)")
 
 
 def run(args) -> int:
@@ -47,7 +50,7 @@ def run(args) -> int:
     require_properties(models)
     runs, results = [], []
     for model in models:
-        res = search(model, args.quiet, args.max_states, args.timeout)
+        res = search(model, args)
         results.append((model, res))
         spec = model.check.spec
         proj = project(model.system, res._exploration)

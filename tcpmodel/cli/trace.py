@@ -27,15 +27,7 @@ def run(args) -> int:
     from ..trace import render_text, trace_from_json
 
     fmt = format_of(args.output, args.format, ("svg", "mermaid", "text"), "text")
-    try:
-        doc = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found", file=args.file, fix="check the path") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read: {e}", file=args.file) from None
-    except json.JSONDecodeError as e:
-        raise InputError(f"malformed JSON: {e.msg}", file=args.file, where=f"{e.lineno}:{e.colno}",
-                         fix="give a file written by tcpmodel check --json or --out") from None
+    doc = read_json(args.file)
     found, title = _pick_trace(doc, args)
     trace = trace_from_json(found, file=args.file)
     title = args.title or title or Path(args.file).stem
@@ -49,6 +41,21 @@ def run(args) -> int:
         out = f"{title}\n\n{render_text(trace, indent='')}\n"
     emit(out, args.output)
     return EXIT_OK
+
+
+def read_json(path: str):
+    """A JSON document from ``path``, or a one-line InputError."""
+    from ..tomlfile import read_input
+
+    text = read_input(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"malformed JSON: {e.msg}", file=path, where=f"{e.lineno}:{e.colno}",
+                         fix="give a file written by tcpmodel check --json or --out") from None
+    except RecursionError:
+        raise InputError("malformed trace: the JSON nests too deeply", file=path,
+                         fix="give a file written by tcpmodel check --json or --out") from None
 
 
 def _pick_trace(doc, args) -> tuple:

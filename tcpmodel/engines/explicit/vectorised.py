@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ...memory import in_use
 from ...system import INCA
 from .exploration import Exploration
 from .store import Chunked, Grow, SparseMap, Table2D, Visited
@@ -25,6 +26,7 @@ SHIFT_AB = np.uint64(CH_BITS)
 MASK = np.uint64(CH_MASK)
 CTRL_SHIFT = CTRL_BITS
 KMAX = 1 << 12   # action index bound inside a sort key (pos * KMAX + k)
+EDGE_BYTES = 250  # memory per transition of the liveness graph (edge lists, then fair_cycles)
 
 
 class _Cands:
@@ -332,7 +334,7 @@ class _Truth:
 
 
 def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
-                 record_edges=False, chunk=1 << 14, workers=1):
+                 record_edges=False, chunk=1 << 14, workers=1, max_memory=None):
     """Breadth-first search with the semantics and results of ``explore_reference``.
 
     ``workers`` >= 2: a second thread expands the next chunk while this one de-duplicates and
@@ -405,6 +407,9 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
                 if timeout is not None and time.monotonic() - t0 > timeout:
                     ex.stop_reason = "timeout"
                     return ex
+                if max_memory is not None and in_use() > max_memory:
+                    ex.stop_reason = "max-memory"
+                    return ex
             level_start += start
             frontier = [p for p in nxt if len(p)]
             if frontier:
@@ -413,6 +418,9 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
         return ex
     except KeyboardInterrupt:
         ex.stop_reason = "interrupted"
+        return ex
+    except MemoryError:
+        ex.stop_reason = "max-memory"
         return ex
     finally:
         if pool:
@@ -424,10 +432,12 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
         ex.fired = {(int(i) // nr, int(i) % nr) for i in np.flatnonzero(fired)}
         ex.engine = "fast"
         ex.store_bytes = visited.nbytes() + parent.nbytes() + via.nbytes()
+        ex.edges = None
         if record_edges:
-            ex.edges = _edge_lists(T, len(ex.states), edges)
-        else:
-            ex.edges = None
+            if max_memory is not None and in_use() + EDGE_BYTES * transitions > max_memory:
+                ex.edges_too_large = True   # liveness is unknown; safety verdicts stand
+            else:
+                ex.edges = _edge_lists(T, len(ex.states), edges)
 
 
 def _chunk(X, visited, keys, n_before, max_states, expanded=None):
