@@ -252,14 +252,20 @@ def compile_scripts(check: Check, machines) -> tuple:
     return tuple(out)
 
 
-def _with_local_definitions(p: PropertyDef, defines: dict, lib: dict) -> PropertyDef:
-    """A library property's doc describes the library's definitions (``lib``); where the
-    check redefines one the formula reads (``end`` in close), the doc says so."""
+def _redefined(p: PropertyDef, defines: dict, lib: dict) -> list[str]:
+    """The library definitions a property's formula reads (through other definitions too)
+    that the check defines anew."""
     try:
         seen = E.definitions_used(E.parse(p.formula), {k: t.node for k, t in defines.items()})
     except E.ExprError:
-        return p  # compile_property reports it
-    own = [k for k in seen if k in lib and defines[k].src.file != lib[k].src.file]
+        return []  # compile_property reports it
+    return [k for k in seen if k in lib and defines[k].src.file != lib[k].src.file]
+
+
+def _with_local_definitions(p: PropertyDef, defines: dict, lib: dict) -> PropertyDef:
+    """A library property's doc describes the library's definitions (``lib``); where the
+    check redefines one the formula reads (``end`` in close), the doc says so."""
+    own = _redefined(p, defines, lib)
     if not own or not p.doc:
         return p
     local = "; ".join(f"{k} = {' '.join(defines[k].text.split())}" for k in own)
@@ -285,7 +291,16 @@ def build(check: Check, only: list[str] | None = None) -> Model:
     defs = [_with_local_definitions(p, check.defines, lib_defines) for p in defs]
     props: list[Property] = []
     for p in defs:
-        prop = compile_property(p, scope)
+        try:
+            prop = compile_property(p, scope)
+        except InputError as e:
+            own = _redefined(p, check.defines, lib_defines)
+            if not own or e.file == check.path:
+                raise
+            src = check.defines[own[0]].src   # the check's definition broke a library formula
+            raise InputError(f"this definition of '{own[0]}' does not fit library property "
+                             f"'{p.name}' ({e.file}:{e.where}: {e.what})", file=src.file,
+                             where=src.where(own[0]), fix=e.fix) from None
         prop.fairness = resolve_fairness(p.fairness, file=p.src.file, where=p.src.where("fairness"),
                                          base=check.fairness)
         props.append(prop)

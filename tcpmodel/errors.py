@@ -44,8 +44,8 @@ def did_you_mean(word: str, choices) -> str:
     """A short 'did you mean' suffix, or the list of valid choices."""
     import difflib
 
-    choices = sorted(set(choices))
-    close = difflib.get_close_matches(word, choices, n=1)
+    choices = sorted({str(c) for c in choices})
+    close = difflib.get_close_matches(str(word), choices, n=1)
     if close:
         return f"did you mean '{close[0]}'?"
     if len(choices) <= 16:

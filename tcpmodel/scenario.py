@@ -11,6 +11,7 @@ model admits is considered, and the shortest matching run is returned.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from .errors import InputError, did_you_mean
 from .props import system_scope
 from .spec import FLAGS, Src, parse_text, specs_dir
 from .system import SIDES
-from .tomlfile import TomlFile, check_keys, load_toml
+from .tomlfile import TomlFile, check_keys, load_toml, names, table_array
 from .trace import build_trace
 
 LINE_KEYS = {"send", "by", "via", "fate", "name", "where", "arrive", "call", "crash", "timeout",
@@ -143,16 +144,14 @@ def load_scenario(name_or_path: str, *, variant: str | None = None,
                           tf.text)
     check = check_from_toml(model_part, overrides=overrides,
                             variant=_variant(variant, tf, expect))
-    allow = d.get("allow", [])
-    if isinstance(allow, str):
-        allow = [allow]
+    allow = names(d, "allow", tf, 'allow = ["loss", "timer"]')
     for k in allow:
         if k not in KINDS:
             raise InputError(f"unknown step kind '{k}' in allow", file=tf.path, where="allow",
                              fix=did_you_mean(k, KINDS))
     sc = Scenario(path.stem, tf.path, str(d.get("title", path.stem)), str(d.get("source", "")),
                   check, expect, frozenset(allow), None, d.get("start"), [], str(d.get("note", "")))
-    raw_lines = d.get("line", [])
+    raw_lines = table_array(d, "line", tf, '[[line]] send = "SYN" by = "A"')
     if not raw_lines:
         raise InputError("a scenario needs at least one [[line]]", file=tf.path,
                          fix='add [[line]] send = "SYN" by = "A"')
@@ -213,6 +212,9 @@ def compile_lines(sc: Scenario, model) -> None:
             if "data" in raw:
                 ln.data = bool(raw["data"])
             ln.name = raw.get("name")
+            if ln.name is not None and not (isinstance(ln.name, str)
+                                            and re.fullmatch(r"[A-Za-z_]\w*", ln.name)):
+                raise src.error("'name' must be a simple name", "name", 'name = "old_syn"')
             if ln.fate == "delayed" and not ln.name:
                 raise src.error("a delayed segment needs a name for its later arrival", "name",
                                 'name = "old_syn"')

@@ -140,6 +140,9 @@ def _tuple(t):
 def check_keys(table: dict, allowed, *, file: str, where: str) -> None:
     """Reject unknown keys (typos must not be silently ignored)."""
     from .errors import did_you_mean
+    if not isinstance(table, dict):
+        raise InputError(f"expected a table here, not {_kind(table)}", file=file, where=where,
+                         fix="write { key = value, ... } or a [table] section")
     for k in table:
         if k not in allowed:
             raise InputError(f"unknown key '{k}'", file=file, where=where,
