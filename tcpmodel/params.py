@@ -154,6 +154,22 @@ def resolve(raw: dict, *, file: str | None = None, where_of=lambda k: None) -> d
     return out
 
 
-def describe() -> list[tuple[str, str, str]]:
-    """(name, default, doc) rows for help output and docs."""
-    return [(p.name, repr(p.default), p.doc) for p in SCHEMA.values()]
+def allowed(p: Param) -> str:
+    """The values a parameter accepts, as documented: ``4..256``, ``bag | fifo``."""
+    if p.kind == "bool":
+        return "true | false"
+    if p.kind == "choice":
+        return " | ".join(p.choices)
+    if p.kind == "flag_list":
+        return "a list of flag patterns over SYN, ACK, FIN, RST"
+    bounds = f"{p.lo}..{p.hi}"
+    if p.kind == "int_or_unbounded":
+        return f"{bounds} | unbounded"
+    if p.kind == "int_or_list":
+        return f"{bounds}, or a list of them"
+    return bounds
+
+
+def describe() -> list[tuple[str, str, str, str]]:
+    """(name, default as TOML writes it, allowed values, doc) rows for help output and docs."""
+    return [(p.name, toml_value(p.default), allowed(p), p.doc) for p in SCHEMA.values()]

@@ -109,6 +109,23 @@ def search(model, args):
                           max_memory=max_memory(args))
 
 
+def projection(model, res, args):
+    """``render.explored.project`` of a search, with a progress line every 2 s (not with -q)."""
+    import time
+
+    from ..render.explored import project
+    start = time.monotonic()
+    due = [start + 2.0]
+
+    def tick(done, total):
+        now = time.monotonic()
+        if now >= due[0] and not getattr(args, "quiet", False):
+            due[0] = now + 2.0
+            print(f"  [{model.check.name}] going through the states for the pictures: "
+                  f"{done:,} of {total:,}, {now - start:.0f} s", file=sys.stderr, flush=True)
+    return project(model.system, res._exploration, tick)
+
+
 def exit_code(results, interrupted=False) -> int:
     codes = [r.exit_code() for _, r in results]
     return (EXIT_VIOLATED if EXIT_VIOLATED in codes else EXIT_UNKNOWN if EXIT_UNKNOWN in codes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import InputError
-from .common import EXIT_OK, parse_sets, search
+from .common import EXIT_OK, parse_sets, projection, search
 
 
 def add_parser(sub) -> None:
@@ -50,11 +50,11 @@ def run(args) -> int:
                          where="--format", fix="write .svg, .png or .dot")
     if check_name:
         from ..check import build, load_check
-        from ..render.explored import counterexample_ends, project
+        from ..render.explored import counterexample_ends
         model = build(load_check(check_name, overrides=parse_sets(args.set),
                                  variant=args.variant))
         res = search(model, args)
-        proj = project(model.system, res._exploration)
+        proj = projection(model, res, args)
         spec = model.check.spec
         labels = spec.diagram.labels if spec.diagram else {}
         if not res.complete:

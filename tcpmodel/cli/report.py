@@ -11,6 +11,7 @@ from .common import (
     add_memory_option,
     exit_code,
     parse_sets,
+    projection,
     require_properties,
     search,
     traces_to_draw,
@@ -37,7 +38,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from ..check import build, list_checks, load_check
-    from ..render.explored import counterexample_ends, project
+    from ..render.explored import counterexample_ends
     from ..render.files import emit, graph_output
     from ..render.fsm import fsm_dot
     from ..render.html import report_html
@@ -53,7 +54,7 @@ def run(args) -> int:
         res = search(model, args)
         results.append((model, res))
         spec = model.check.spec
-        proj = project(model.system, res._exploration)
+        proj = projection(model, res, args)
         run = {"model": model, "result": res,
                "charts": {p.name: chart_svg(p.trace, title)
                           for p, title in traces_to_draw(res, args.witnesses)}}

@@ -60,8 +60,8 @@ def split(keys):
 class Expander:
     """Successors of a chunk of states, as arrays (see ``System.successors`` for the order)."""
 
-    def __init__(self, system):
-        self.T = Tables(system)
+    def __init__(self, system, tables: Tables | None = None):
+        self.T = tables if tables is not None else Tables(system)
         self.sys = system
         self.block = not system.overflow_drop
 
