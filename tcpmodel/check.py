@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from operator import itemgetter
@@ -109,7 +110,7 @@ def named_variant(name, tf: TomlFile | None, key: str = "variant") -> EndpointSp
                          where=where, fix='e.g. variant = "rfc1337" or a path to a rule file')
     ref = name
     if tf is not None and ("/" in name or name.endswith(".toml")) and not Path(name).is_absolute():
-        ref = str(Path(tf.path).parent / name)
+        ref = os.path.normpath(Path(tf.path).parent / name)
     if ("/" in ref or ref.endswith(".toml")) and not Path(ref).exists():
         raise InputError(f"variant file '{name}' not found" + (f" (looked for {ref})" if ref != name
                                                                 else ""),
@@ -148,7 +149,12 @@ def check_from_toml(tf: TomlFile, *, overrides: dict | None = None, variant=None
         P.coerce(k, v, where=f"--set {k}")  # reported against the command line, not the file
     merged = dict(raw_params)
     merged.update(overrides or {})
-    params = P.resolve(merged, file=tf.path, where_of=where_of)
+    try:
+        params = P.resolve(merged, file=tf.path, where_of=where_of)
+    except InputError as e:
+        if e.where == "--set":   # a value from the command line, not from this file
+            raise InputError(e.what, where="--set", fix=e.fix) from None
+        raise
     scripts = table(d, "scripts", tf, '[scripts] a = ["open_active"]')
     check_keys(scripts, {"a", "b"}, file=tf.path, where="[scripts]")
     lib_defines, lib_props, _ = load_library()

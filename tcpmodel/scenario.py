@@ -31,6 +31,10 @@ LINE_KEYS = {"send", "by", "via", "fate", "name", "where", "arrive", "call", "cr
 FATES = ("arrives", "lost", "dropped", "delayed")
 KINDS = ("call", "rcv", "timer", "loss", "dup", "crash", "drop", "inject")
 LINE_KINDS = ("send", "inject", "arrive", "call", "crash", "timeout", "dup")
+# keys that mean something only on some kinds of line (a typo'd kind must not be ignored)
+LINE_ONLY = {"via": ("send", "inject"), "fate": ("send", "inject"), "name": ("send", "inject"),
+             "where": ("send", "inject"), "data": ("send", "inject"),
+             "by": ("send", "call", "timeout"), "to": ("inject",)}
 SCENARIO_KEYS = {"title", "source", "variant", "expect", "params", "scripts", "allow", "start",
                  "line", "define", "note"}
 
@@ -190,6 +194,11 @@ def compile_lines(sc: Scenario, model) -> None:
             raise src.error("a line is exactly one of " + ", ".join(LINE_KINDS), None,
                             'e.g. send = "SYN,ACK" with by = "B"')
         kind = kinds[0]
+        for k in raw:
+            if k in LINE_ONLY and kind not in LINE_ONLY[k]:
+                raise src.error(f"'{k}' belongs to {' and '.join(LINE_ONLY[k])} lines, not to a "
+                                f"{kind} line", k, f"remove {k}, or make the line a "
+                                                   f"{LINE_ONLY[k][0]} line")
         ln = Line(i, kind, None, note=str(raw.get("note", "")), src=src)
         if kind in ("send", "call", "timeout"):
             ln.side = _side(raw.get("by"), src, "by")

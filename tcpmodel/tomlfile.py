@@ -86,6 +86,10 @@ def read_input(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> str:
                              "traces are a few kB") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]   # a UTF-8 byte-order mark, as some editors write
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError("the file is UTF-16 text (it starts with a UTF-16 byte-order mark), "
+                         "not UTF-8", file=str(p), where="1:1",
+                         fix="save it as UTF-8 (e.g. iconv -f utf-16 -t utf-8)")
     nul = data.find(b"\x00")
     if nul >= 0:
         raise InputError("the file contains a NUL byte (a binary file?)", file=str(p),
