@@ -198,3 +198,12 @@ def test_documented_commands_run(scratch, place, lines):
                 assert p.returncode in (0, 1, 3), where
     if not ran:
         pytest.skip("; ".join(sorted({reason_not_run(line) for line in lines})))
+
+
+def test_ci_runs_the_readme_test_command_exactly():
+    quick = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.+?)\n```", quick)
+    assert len(commands) == 2 and "pytest" in commands[1]
+    ci = [line for line in (ROOT / ".ci/run").read_text().splitlines()
+          if line and not line.startswith((" ", "#", "if", "fi", "set", "cd"))]
+    assert ci[-1] == commands[1]
