@@ -45,7 +45,8 @@ def add_parser(sub) -> None:
                         "current one is stored (same results; see docs/performance.md)")
     c.add_argument("--jobs", "-j", type=COUNT, default=1, metavar="N",
                    help="check up to N checks at once in separate processes (at most one per "
-                        "check and per core; output stays in order; no progress lines)")
+                        "check and per core; output stays in order; only a heartbeat on long "
+                        "runs)")
     c.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     c.add_argument("--witnesses", action="store_true", help="also print the traces of 'sometimes' witnesses")
     c.add_argument("--coverage", action="store_true",
@@ -161,7 +162,8 @@ def _one_check(job) -> tuple:
         if _interrupted:
             return None   # Ctrl-C came before this check started: nothing to report
         res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
-                             workers=args.workers, max_memory=limit)
+                             workers=args.workers, max_memory=limit,
+                             progress=progress(model, args, quiet=True))   # heartbeat only
     finally:
         signal.signal(signal.SIGINT, _note_interrupt)     # ... and only the search
     if args.graph:

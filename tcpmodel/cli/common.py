@@ -84,9 +84,9 @@ def max_memory(args, share: int = 1) -> int | None:
     return limit // share if limit else None
 
 
-def progress(model, args):
-    """The progress printer of a search: lines every 2 s, a heartbeat under -q, and a warning
-    when an unlimited run grows large (with the likely reason)."""
+def progress(model, args, quiet: bool | None = None):
+    """The progress printer of a search: lines every 2 s, a heartbeat under -q (or ``quiet``),
+    and a warning when an unlimited run grows large (with the likely reason)."""
     from ..engines import explicit
     scripts = model.check.scripts_raw
     free = [s.upper() for s in ("a", "b") if scripts.get(s, "any") == "any"]
@@ -97,8 +97,10 @@ def progress(model, args):
                 "call at any time")
     limited = getattr(args, "max_states", None) is not None or \
         getattr(args, "timeout", None) is not None
-    return explicit.Progress(model.check.name, sys.stderr, quiet=getattr(args, "quiet", False),
-                             limited=limited, hint=hint)
+    if quiet is None:
+        quiet = getattr(args, "quiet", False)
+    return explicit.Progress(model.check.name, sys.stderr, quiet=quiet, limited=limited,
+                             hint=hint)
 
 
 def search(model, args):
