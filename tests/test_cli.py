@@ -166,6 +166,23 @@ def test_bad_rule_file_as_variant(tmp_path):
     assert "open_passive" in err and err.count("\n") == 1
 
 
+def test_ctrl_c_prints_a_partial_summary():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    p = subprocess.Popen([sys.executable, "-m", "tcpmodel", "check", "close", "--set",
+                          "capacity=4", "--set", "loss=4", "--set", "dup=2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    # interrupt the search itself: wait for its first progress line (not a fixed sleep, which
+    # on a loaded machine lands while Python is still importing)
+    first = p.stderr.readline()
+    assert "states" in first, first
+    p.send_signal(signal.SIGINT)
+    out, rest = p.communicate(timeout=60)
+    err = first + rest
+    assert p.returncode == 3, (out, err)
+    assert "INCOMPLETE (interrupted)" in out and "unknown" in out
+    assert "Traceback" not in err
+
+
 def test_parallel_checks_give_the_serial_results():
     code1, out1, _ = run("check", "handshake", "crash", "half-open", "--json", "-q")
     code2, out2, _ = run("check", "handshake", "crash", "half-open", "--json", "-q", "--jobs", "2")
