@@ -1,4 +1,5 @@
-"""Input errors: one line naming the file, the location and the fix."""
+"""Input errors: one line naming the file, the location and the fix; and leaving quietly
+after Ctrl-C."""
 
 from __future__ import annotations
 
@@ -51,3 +52,15 @@ def did_you_mean(word: str, choices) -> str:
     if len(choices) <= 16:
         return "valid: " + ", ".join(choices)
     return f"{len(choices)} valid names, e.g. " + ", ".join(choices[:8])
+
+
+def interrupted() -> int:
+    """Leave after Ctrl-C: one line on stderr, exit code 3 (the run's verdict is unknown)."""
+    import signal
+    import sys
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C while leaving
+    try:
+        print("tcpmodel: interrupted", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+    return 3

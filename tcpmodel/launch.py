@@ -12,16 +12,6 @@ def entry() -> None:
         from .cli import main
         code = main()
     except KeyboardInterrupt:
+        from .errors import interrupted
         code = interrupted()
     sys.exit(code)
-
-
-def interrupted() -> int:
-    """Leave after Ctrl-C: one line on stderr, exit code 3 (the run's verdict is unknown)."""
-    import signal
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C while leaving
-    try:
-        print("tcpmodel: interrupted", file=sys.stderr, flush=True)
-    except (OSError, ValueError):
-        pass
-    return 3

@@ -53,6 +53,13 @@ def default_limit() -> int | None:
     return int(min(total * DEFAULT_SHARE, available * AVAILABLE_SHARE + in_use()))
 
 
+def limit(asked: int | None, share: int = 1) -> int | None:
+    """The limit in bytes of each of ``share`` processes: ``asked`` (0: none), or the default."""
+    if asked is None:
+        asked = default_limit()
+    return asked // share if asked else None
+
+
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$", re.I)
 
 

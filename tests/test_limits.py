@@ -161,7 +161,7 @@ def test_the_memory_limit_ends_a_search_unknown():
 def test_jobs_are_capped_by_checks_and_cores():
     import os
 
-    from tcpmodel.cli.check import job_count
+    from tcpmodel.workers import count as job_count
     cores = len(os.sched_getaffinity(0))
     assert job_count(1000, 2) == min(2, cores)
     assert job_count(1000, 1000) == cores and job_count(1, 6) == 1

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tcpmodel: error: {e}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:   # outside a search (which reports its partial summary itself)
-        from ..launch import interrupted
+        from ..errors import interrupted
         return interrupted()
     except BrokenPipeError:  # e.g. piped into head: stop quietly, like other Unix tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from concurrent.futures import CancelledError
 
 from .. import __version__
 from ..errors import InputError
@@ -81,6 +80,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from .. import workers
     from ..check import build, list_checks, load_check
     from ..engines import explicit
     from ..report import render_check
@@ -94,7 +94,7 @@ def run(args) -> int:
     models = [build(load_check(n, overrides=overrides, variant=args.variant), args.property or None)
               for n in names]
     require_properties(models)
-    if job_count(args.jobs, len(models)) > 1 and args.engine == "explicit":
+    if workers.count(args.jobs, len(models)) > 1 and args.engine == "explicit":
         return _check_in_parallel(args, names, overrides)
     results = []
     interrupted = disagreed = False
@@ -145,11 +145,10 @@ def run(args) -> int:
     return code
 
 
-def _one_check(job) -> tuple:
-    """A whole check in a worker process: (text, JSON dict, exit code). Models hold compiled
-    closures, so each worker builds its own from the check's name and options."""
-    import signal
-
+def _one_check(job) -> tuple | None:
+    """A whole check in a worker process: (text, JSON dict, exit code), or None when Ctrl-C
+    came first. Models hold compiled closures, so each worker builds its own."""
+    from .. import workers
     from ..check import build, load_check
     from ..engines import explicit
     from ..report import render_check
@@ -157,15 +156,12 @@ def _one_check(job) -> tuple:
     name, overrides, args, limit = job
     model = build(load_check(name, overrides=overrides, variant=args.variant),
                   args.property or None)
-    signal.signal(signal.SIGINT, _interrupt_search)   # Ctrl-C ends the search ...
-    try:
-        if _interrupted:
-            return None   # Ctrl-C came before this check started: nothing to report
+    with workers.interruptible() as go:
+        if not go:
+            return None
         res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
                              workers=args.workers, max_memory=limit,
                              progress=progress(model, args, quiet=True))   # heartbeat only
-    finally:
-        signal.signal(signal.SIGINT, _note_interrupt)     # ... and only the search
     if args.graph:
         _export_graph(model, res, args.graph, args.graph_limit, 2)
     if args.out:
@@ -175,77 +171,23 @@ def _one_check(job) -> tuple:
     return text, res.to_json(), res.exit_code()
 
 
-_interrupted = False   # in a worker process: Ctrl-C came while no search was running
-
-
-def _note_interrupt(signum, frame) -> None:
-    global _interrupted
-    _interrupted = True
-
-
-def _interrupt_search(signum, frame) -> None:
-    _note_interrupt(signum, frame)   # the checks this worker has not started are left out
-    raise KeyboardInterrupt
-
-
-def _worker_start() -> None:
-    import signal
-    signal.signal(signal.SIGINT, _note_interrupt)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})   # held back while forking
-
-
-def job_count(asked: int, checks: int) -> int:
-    """Worker processes for ``checks`` checks: never more than the checks or the cores."""
-    import os
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(asked, checks, cores or 1))
-
-
 def _check_in_parallel(args, names, overrides) -> int:
-    """The checks in worker processes, printed in order. Ctrl-C stops the running searches,
-    which report what they explored; checks not yet started are left out."""
-    import signal
-    from concurrent.futures import ProcessPoolExecutor
+    """The checks in worker processes, printed in order; Ctrl-C: tcpmodel.workers."""
+    from .. import workers
 
     docs, codes = [], []
-    interrupted = False
-    jobs = job_count(args.jobs, len(names))
+
+    def each(result):
+        text, doc, code = result
+        docs.append(doc)
+        codes.append(code)
+        if not args.json:
+            print(text)
+            sys.stdout.flush()
+    jobs = workers.count(args.jobs, len(names))
     limit = max_memory(args, jobs)   # shared by the worker processes
-    # the workers are forked while Ctrl-C is held back: each installs its own handler first
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start)
-        futures = [pool.submit(_one_check, (n, overrides, args, limit)) for n in names]
-    finally:
-        try:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        except KeyboardInterrupt:   # it came while they started
-            interrupted = True
-    try:
-        if interrupted:
-            _stop(pool, futures)
-        for f in futures:
-            while True:
-                try:
-                    text, doc, code = f.result() or (None, None, None)
-                    break
-                except KeyboardInterrupt:
-                    if interrupted:
-                        raise          # a second Ctrl-C: leave now
-                    interrupted = True
-                    _stop(pool, futures)
-                except CancelledError:
-                    text = None
-                    break
-            if text is None:   # cancelled, or not started when Ctrl-C came
-                continue
-            docs.append(doc)
-            codes.append(code)
-            if not args.json:
-                print(text)
-                sys.stdout.flush()
-    finally:
-        pool.shutdown(wait=not interrupted, cancel_futures=True)
+    interrupted = workers.run_in_order(_one_check, [(n, overrides, args, limit) for n in names],
+                                       jobs, each)
     code = (EXIT_VIOLATED if EXIT_VIOLATED in codes else EXIT_UNKNOWN
             if EXIT_UNKNOWN in codes or interrupted else EXIT_OK)
     if args.json:
@@ -258,20 +200,6 @@ def _check_in_parallel(args, names, overrides) -> int:
         parts = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
         print(f"{len(docs)} checks: {parts} (exit {code})")
     return code
-
-
-def _stop(pool, futures) -> None:
-    """Ctrl-C: cancel the checks not started, interrupt the running ones (a terminal's Ctrl-C
-    reaches the workers anyway; ``kill -INT`` of this process does not)."""
-    import os
-    import signal
-    for f in futures:
-        f.cancel()
-    for pid in list(getattr(pool, "_processes", None) or ()):
-        try:
-            os.kill(pid, signal.SIGINT)
-        except OSError:
-            pass
 
 
 def _run_z3(model, eres, args):

@@ -76,31 +76,19 @@ def add_memory_option(parser) -> None:
 
 
 def max_memory(args, share: int = 1) -> int | None:
-    """The memory limit in bytes of each of ``share`` processes."""
-    limit = getattr(args, "max_memory", None)
-    if limit is None:
-        from ..memory import default_limit
-        limit = default_limit()
-    return limit // share if limit else None
+    """The memory limit in bytes of each of ``share`` processes (--max-memory or the default)."""
+    from ..memory import limit
+    return limit(getattr(args, "max_memory", None), share)
 
 
 def progress(model, args, quiet: bool | None = None):
-    """The progress printer of a search: lines every 2 s, a heartbeat under -q (or ``quiet``),
-    and a warning when an unlimited run grows large (with the likely reason)."""
+    """The progress of a search: lines every 2 s, a heartbeat under -q (or ``quiet``), and a
+    warning when a run without --max-states or --timeout grows large."""
     from ..engines import explicit
-    scripts = model.check.scripts_raw
-    free = [s.upper() for s in ("a", "b") if scripts.get(s, "any") == "any"]
-    hint = None
-    if free:
-        hint = (f"this check has no [scripts] for {' and '.join(free)}, so "
-                f"{'each application' if len(free) == 2 else 'that application'} may make any "
-                "call at any time")
     limited = getattr(args, "max_states", None) is not None or \
         getattr(args, "timeout", None) is not None
-    if quiet is None:
-        quiet = getattr(args, "quiet", False)
-    return explicit.Progress(model.check.name, sys.stderr, quiet=quiet, limited=limited,
-                             hint=hint)
+    return explicit.progress_for(model, sys.stderr, limited=limited,
+                                 quiet=getattr(args, "quiet", False) if quiet is None else quiet)
 
 
 def search(model, args):
@@ -112,19 +100,9 @@ def search(model, args):
 
 
 def projection(model, res, args):
-    """``render.explored.project`` of a search, with a progress line every 2 s (not with -q)."""
-    import time
-
-    from ..render.explored import project
-    start = time.monotonic()
-    due = [start + 2.0]
-
-    def tick(done, total):
-        now = time.monotonic()
-        if now >= due[0] and not getattr(args, "quiet", False):
-            due[0] = now + 2.0
-            print(f"  [{model.check.name}] going through the states for the pictures: "
-                  f"{done:,} of {total:,}, {now - start:.0f} s", file=sys.stderr, flush=True)
+    """``render.explored.project`` of a search, with progress lines (not with -q)."""
+    from ..render.explored import progress_lines, project
+    tick = None if getattr(args, "quiet", False) else progress_lines(model.check.name, sys.stderr)
     return project(model.system, res._exploration, tick)
 
 

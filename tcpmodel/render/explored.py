@@ -32,6 +32,22 @@ def project(system, ex, progress=None) -> Projection:
     return _project_states(system, ex, progress)
 
 
+def progress_lines(label: str, stream, every: float = 2.0):
+    """A ``progress`` for :func:`project`: a line on ``stream`` every ``every`` seconds."""
+    import time
+    start = time.monotonic()
+    due = [start + every]
+
+    def tick(done, total):
+        now = time.monotonic()
+        if now >= due[0]:
+            due[0] = now + every
+            stream.write(f"  [{label}] going through the states for the pictures: {done:,} of "
+                         f"{total:,}, {now - start:.0f} s\n")
+            stream.flush()
+    return tick
+
+
 def _actor(act) -> str:
     return ("network" if act.kind in ("loss", "dup") else "attacker"
             if act.kind in ("drop", "inject") else SIDES[act.side])

@@ -79,3 +79,16 @@ class Progress:
         if self.stream is not None:
             self.stream.write(line + "\n")
             self.stream.flush()
+
+
+def progress_for(model, stream, *, quiet: bool = False, limited: bool = False) -> Progress:
+    """The progress of a check's search, with the likely reason it may grow large: a side
+    without ``[scripts]`` may make any call at any moment."""
+    scripts = model.check.scripts_raw
+    free = [s.upper() for s in ("a", "b") if scripts.get(s, "any") == "any"]
+    hint = None
+    if free:
+        hint = (f"this check has no [scripts] for {' and '.join(free)}, so "
+                f"{'each application' if len(free) == 2 else 'that application'} may make any "
+                "call at any time")
+    return Progress(model.check.name, stream, quiet=quiet, limited=limited, hint=hint)
