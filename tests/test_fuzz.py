@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from fuzzing import (FRAGMENTS, NAMES, ROOT, STATES, assert_clean, environments, eval_promela,
+from fuzzing import (FRAGMENTS, NAMES, STATES, assert_clean, environments, eval_promela,
                      broken, expressions, mutated_json, run_cli, shipped, trace_document)
 from tcpmodel import expr as E
 

@@ -7,6 +7,7 @@ import sys
 
 from .. import __version__
 from ..errors import InputError
+from .common import progress as search_progress
 from .common import (
     COUNT,
     EXIT_DISAGREE,
@@ -18,7 +19,6 @@ from .common import (
     add_memory_option,
     max_memory,
     parse_sets,
-    progress,
     require_properties,
     write_traces,
 )
@@ -103,7 +103,7 @@ def run(args) -> int:
         res = zres = None
         if args.engine in ("explicit", "both"):
             res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
-                                 progress=progress(model, args), workers=args.workers,
+                                 progress=search_progress(model, args), workers=args.workers,
                                  max_memory=limit)
             if args.graph:
                 _export_graph(model, res, args.graph, args.graph_limit, len(models))
@@ -161,7 +161,7 @@ def _one_check(job) -> tuple | None:
             return None
         res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
                              workers=args.workers, max_memory=limit,
-                             progress=progress(model, args, quiet=True))   # heartbeat only
+                             progress=search_progress(model, args, quiet=True))   # heartbeat only
     if args.graph:
         _export_graph(model, res, args.graph, args.graph_limit, 2)
     if args.out:
