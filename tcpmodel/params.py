@@ -140,8 +140,10 @@ def resolve(raw: dict, *, file: str | None = None, where_of=lambda k: None) -> d
         values = out[k] if isinstance(out[k], list) else [out[k]]
         if any(v >= n for v in values):
             given = "" if k in raw else "the default "
+            # a default ISS outside a space given smaller: blame where the space was given
+            blame = k if k in raw or "seq_space" not in raw else "seq_space"
             raise InputError(f"{given}parameter {k} = {out[k]} is outside the sequence space "
-                             f"0..{n - 1}", file=file, where=where_of(k),
+                             f"0..{n - 1}", file=file, where=where_of(blame),
                              fix=f"set {k} below seq_space ({n}), e.g. {k} = {n // 2 - 1}, "
                                  "or iss = \"any\"")
         if isinstance(out[k], list) and len(values) < out["incarnations"]:
@@ -163,6 +165,22 @@ def resolve(raw: dict, *, file: str | None = None, where_of=lambda k: None) -> d
     return out
 
 
-def describe() -> list[tuple[str, str, str]]:
-    """(name, default, doc) rows for help output and docs."""
-    return [(p.name, repr(p.default), p.doc) for p in SCHEMA.values()]
+def allowed(p: Param) -> str:
+    """The values a parameter accepts, as documented: ``4..256``, ``bag or fifo``."""
+    if p.kind == "bool":
+        return "true or false"
+    if p.kind == "choice":
+        return ", ".join(p.choices[:-1]) + " or " + p.choices[-1]
+    if p.kind == "flag_list":
+        return "a list of flag patterns over SYN, ACK, FIN, RST"
+    bounds = f"{p.lo}..{p.hi}"
+    if p.kind == "int_or_unbounded":
+        return f"{bounds} or unbounded"
+    if p.kind == "int_or_list":
+        return f"{bounds}, or a list of them"
+    return bounds
+
+
+def describe() -> list[tuple[str, str, str, str]]:
+    """(name, default as TOML writes it, allowed values, doc) rows for help output and docs."""
+    return [(p.name, toml_value(p.default), allowed(p), p.doc) for p in SCHEMA.values()]

@@ -11,6 +11,7 @@ model admits is considered, and the shortest matching run is returned.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from .errors import InputError, did_you_mean
 from .props import STEP_ROOTS, system_scope
 from .spec import FLAGS, Src, load_variant, parse_text, specs_dir
 from .system import SIDES
-from .tomlfile import check_keys, load_toml, toml_value
+from .tomlfile import TomlFile, check_keys, load_toml, names, table_array
 from .trace import build_trace
 
 LINE_KEYS = {"send", "by", "via", "fate", "name", "where", "arrive", "call", "crash", "timeout",
@@ -32,6 +33,10 @@ FATES = ("arrives", "lost", "dropped", "delayed")
 KINDS = ("call", "rcv", "timer", "loss", "dup", "crash", "drop", "inject")
 LINE_KINDS = ("send", "inject", "arrive", "call", "crash", "timeout", "dup", "never", "nothing")
 ENDPOINT_KINDS = ("call", "rcv", "timer")   # steps an endpoint takes ("and then nothing")
+# keys that mean something only on some kinds of line (a typo'd kind must not be ignored)
+LINE_ONLY = {"via": ("send", "inject"), "fate": ("send", "inject"), "name": ("send", "inject"),
+             "where": ("send", "inject", "arrive"), "data": ("send", "inject"),
+             "by": ("send", "call", "timeout"), "to": ("inject",)}
 SCENARIO_KEYS = {"title", "source", "variant", "expect", "params", "scripts", "allow", "start",
                  "line", "define", "note"}
 
@@ -153,29 +158,26 @@ def resolve_scenario(name_or_path: str) -> Path:
 def load_scenario(name_or_path: str, *, variant: str | None = None,
                   overrides: dict | None = None) -> Scenario:
     """Read a scenario file; the model is a check built from its params and scripts."""
-    from .check import load_check
+    from .check import check_from_toml
 
     path = resolve_scenario(name_or_path)
     tf = load_toml(path)
     d = tf.data
     check_keys(d, SCENARIO_KEYS, file=tf.path, where="top level")
-    expect = d.get("expect", {})
-    if not isinstance(expect, dict) or any(v not in ("found", "impossible") for v in expect.values()):
-        raise InputError("expect maps variants to \"found\" or \"impossible\"", file=tf.path,
-                         where="expect", fix='expect = { rfc9293 = "found", rfc1337 = "impossible" }')
-    vname = variant or d.get("variant") or (next(iter(expect)) if expect else "rfc9293")
+    expect = _expect(tf)
     # the scenario's model is a check: the same params, scripts and definitions
-    check = load_check_from_text(load_check, tf.path, _check_text(d), vname, overrides)
-    allow = d.get("allow", [])
-    if isinstance(allow, str):
-        allow = [allow]
+    model_part = TomlFile(tf.path, {k: d[k] for k in ("params", "scripts", "define") if k in d},
+                          tf.text)
+    check = check_from_toml(model_part, overrides=overrides,
+                            variant=_variant(variant, tf, expect))
+    allow = names(d, "allow", tf, 'allow = ["loss", "timer"]')
     for k in allow:
         if k not in KINDS:
             raise InputError(f"unknown step kind '{k}' in allow", file=tf.path, where="allow",
                              fix=did_you_mean(k, KINDS))
     sc = Scenario(path.stem, tf.path, str(d.get("title", path.stem)), str(d.get("source", "")),
                   check, expect, frozenset(allow), None, d.get("start"), [], str(d.get("note", "")))
-    raw_lines = d.get("line", [])
+    raw_lines = table_array(d, "line", tf, '[[line]] send = "SYN" by = "A"')
     if not raw_lines:
         raise InputError("a scenario needs at least one [[line]]", file=tf.path,
                          fix='add [[line]] send = "SYN" by = "A"')
@@ -183,33 +185,19 @@ def load_scenario(name_or_path: str, *, variant: str | None = None,
     return sc
 
 
-def load_check_from_text(load_check, path: str, text: str, variant: str, overrides):
-    """Build the scenario's check by writing its model part as an in-memory check file."""
-    import tempfile
+def _variant(name: str | None, tf, expect: dict):
+    """The variant to search: ``name`` if given (from --variant, or one the file names), else
+    the file's own or the first it expects something of; a path is relative to the file."""
+    from .check import named_variant
 
-    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
-        f.write(text)
-        tmp = f.name
-    try:
-        chk = load_check(tmp, variant=variant, overrides=overrides)
-    except InputError as e:
-        raise InputError(e.what, file=path, where=e.where, fix=e.fix) from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    chk.path = path
-    chk.name = Path(path).stem
-    return chk
-
-
-def _check_text(d: dict) -> str:
-    """The model part of a scenario (params, scripts, define) as check-file TOML."""
-    out = []
-    for table in ("params", "scripts", "define"):
-        if table in d:
-            out.append(f"[{table}]")
-            for k, v in d[table].items():
-                out.append(f"{k} = {toml_value(v)}")
-    return "\n".join(out) + "\n"
+    own = tf.data.get("variant")
+    if name is None:
+        name = own or (next(iter(expect)) if expect else "rfc9293")
+    if name == own:
+        return named_variant(name, tf)
+    if name in expect:
+        return named_variant(name, tf, "expect")
+    return name   # from the command line: check_from_toml resolves it as --variant
 
 
 # ---------------------------------------------------------------- compiling lines
@@ -228,6 +216,14 @@ def compile_lines(sc: Scenario, model) -> None:
             raise src.error("a line is exactly one of " + ", ".join(LINE_KINDS), None,
                             'e.g. send = "SYN,ACK" with by = "B"')
         kind = kinds[0]
+        for k in raw:
+            if k in LINE_ONLY and kind not in LINE_ONLY[k]:
+                owners = LINE_ONLY[k]
+                owners = " and ".join([", ".join(owners[:-1]), owners[-1]] if len(owners) > 1
+                                      else owners)
+                raise src.error(f"'{k}' belongs to {owners} lines, not to a "
+                                f"{kind} line", k, f"remove {k}, or make the line a "
+                                                   f"{LINE_ONLY[k][0]} line")
         ln = Line(i, kind, None, note=str(raw.get("note", "")), src=src)
         arrives = kind == "arrive" or (kind in ("send", "inject")
                                        and raw.get("fate", "arrives") == "arrives")
@@ -261,6 +257,9 @@ def compile_lines(sc: Scenario, model) -> None:
             if kind == "inject":
                 _check_injectable(system, ln, src)
             ln.name = raw.get("name")
+            if ln.name is not None and not (isinstance(ln.name, str)
+                                            and re.fullmatch(r"[A-Za-z_]\w*", ln.name)):
+                raise src.error("'name' must be a simple name", "name", 'name = "old_syn"')
             if ln.fate == "delayed" and not ln.name:
                 raise src.error("a delayed segment needs a name for its later arrival", "name",
                                 'name = "old_syn"')
@@ -756,13 +755,19 @@ def run(name_or_path: str, *, variant: str | None = None, overrides: dict | None
 
 def variants_of(name_or_path: str) -> list[str]:
     """The variants a scenario states an expectation for (or its own variant)."""
+    from .check import named_variant
+
     tf = load_toml(resolve_scenario(name_or_path))
-    exp = tf.data.get("expect", {})
-    if exp:
-        for v in exp:
-            try:
-                load_variant(v)  # fail early on a misspelt variant
-            except InputError as e:
-                raise e.located(file=tf.path, where="expect") from None
-        return list(exp)
-    return [tf.data.get("variant", "rfc9293")]
+    exp = _expect(tf)
+    for v in exp:
+        named_variant(v, tf, "expect")  # fail early on a misspelt variant
+    return list(exp) or [tf.data.get("variant", "rfc9293")]
+
+
+def _expect(tf) -> dict:
+    expect = tf.data.get("expect", {})
+    if not isinstance(expect, dict) or any(v not in ("found", "impossible") for v in expect.values()):
+        raise InputError("expect maps variants to \"found\" or \"impossible\"", file=tf.path,
+                         where=tf.where(tf.key_line("expect"), "expect"),
+                         fix='expect = { rfc9293 = "found", rfc1337 = "impossible" }')
+    return expect

@@ -38,7 +38,7 @@ def model_of(name, properties=None, **overrides):
 
 EXPRESSIONS = [
     "x + i", "x - i", "x - y", "i - 3 + x", "seq_in(x, y, z)", "seq_lt(x, y)", "seq_le(x, y)",
-    "i / j", "i % j", "-i * j", "min(i, j) + max(i, j)", "if b then x else y + 1",
+    "i / 3", "i % -2", "(i - j) / -4", "-i * j", "min(i, j) + max(i, j)", "if b then x else y + 1",
     "x == y + 1", "i < j or i >= 2", "i in [1, -2]", "not b implies x != z", "x - y == i",
 ]
 

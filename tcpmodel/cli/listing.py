@@ -12,7 +12,7 @@ def add_parser(sub) -> None:
                     help="only this kind; 'rules' lists a variant's rules in the order they are "
                          "tried (not part of the full listing)")
     ls.add_argument("--variant", metavar="V",
-                    help="the variant whose rules 'list rules' shows (default rfc9293)")
+                    help="the variant whose rules 'list rules' shows: a name or a path (default rfc9293)")
 
 
 def run(args) -> int:
@@ -22,7 +22,8 @@ def run(args) -> int:
 
     what = args.what
     if what == "rules":
-        return _rules(load_variant(args.variant or "rfc9293"))
+        from ..check import named_variant
+        return _rules(named_variant(args.variant or "rfc9293", None))
     if args.variant:
         from ..errors import InputError
         raise InputError("--variant only applies to 'list rules'", where="command line",
@@ -43,8 +44,13 @@ def run(args) -> int:
             print(f"  {n:<22} {' '.join(p.formula.split())}")
     if what in (None, "params"):
         print("parameters (--set KEY=VALUE or [params] in a check file):")
-        for name, default, doc in describe():
-            print(f"  {name:<14} default {default:<9} {doc}")
+        for name, default, values, doc in describe():
+            if len(default) > 9:
+                print(f"  {name:<14} default {default}\n  {'':<14} {'':<17} values {values}: {doc}")
+            else:
+                print(f"  {name:<14} default {default:<9} values {values}: {doc}")
+    if what == "rules":
+        _rules(args.variant or "rfc9293")
     return EXIT_OK
 
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ...memory import in_use
 from ...system import INCA
 from .exploration import Exploration
 from .graph_arrays import EdgeLog
@@ -60,8 +61,8 @@ def split(keys):
 class Expander:
     """Successors of a chunk of states, as arrays (see ``System.successors`` for the order)."""
 
-    def __init__(self, system):
-        self.T = Tables(system)
+    def __init__(self, system, tables: Tables | None = None):
+        self.T = tables if tables is not None else Tables(system)
         self.sys = system
         self.block = not system.overflow_drop
 
@@ -336,7 +337,8 @@ class _Truth:
 
 
 def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
-                 record_edges=False, chunk=1 << 14, workers=1, edge_memory=None):
+                 record_edges=False, chunk=1 << 14, workers=1, edge_memory=None,
+                 max_memory=None):
     """Breadth-first search with the semantics and results of ``explore_reference``.
 
     ``workers`` >= 2: a second thread expands the next chunk while this one de-duplicates and
@@ -368,6 +370,8 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
     ex = Exploration(None, None, parent, via)
     ex.states = LazyStates(T, visited)
     ex.index = LazyIndex(T, visited)
+    if edge_memory is None and max_memory is not None:
+        edge_memory = max_memory // 4   # past a quarter of the limit the edges go to files
     edges = EdgeLog(edge_memory) if record_edges else None
     fired = np.zeros(2 * len(T.m[0].rules), bool)
     n = len(init)
@@ -414,6 +418,9 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
                 if timeout is not None and time.monotonic() - t0 > timeout:
                     ex.stop_reason = "timeout"
                     return ex
+                if max_memory is not None and in_use() > max_memory:
+                    ex.stop_reason = "max-memory"
+                    return ex
                 if not pool and ci + 1 < len(lows):
                     keys = part(lows[ci + 1])
                 elif pool:
@@ -425,6 +432,9 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
         return ex
     except KeyboardInterrupt:
         ex.stop_reason = "interrupted"
+        return ex
+    except MemoryError:
+        ex.stop_reason = "max-memory"
         return ex
     finally:
         if pool:
