@@ -55,10 +55,13 @@ class ScriptStep:
 class System:
     """Two endpoints over two faulty channels; see the module docstring for the state layout."""
 
-    def __init__(self, spec, params: dict, scripts: tuple):
+    def __init__(self, spec, params: dict, scripts: tuple, reuse: "System | None" = None):
+        """``reuse``: a system of the same variant and parameters (differing in a few rules)
+        whose compiled rules are taken over (see ``EndpointMachine``)."""
         self.spec = spec
         self.params = params
-        self.machines = (EndpointMachine(spec, params, "A"), EndpointMachine(spec, params, "B"))
+        a = EndpointMachine(spec, params, "A", reuse=reuse.machines[0] if reuse else None)
+        self.machines = (a, EndpointMachine(spec, params, "B", reuse=a))
         self.scripts = scripts  # (list[ScriptStep] | None, ...); None = any user call at any time
         self.cap = params["capacity"]
         self.fifo = params["channel"] == "fifo"
@@ -121,11 +124,13 @@ class System:
             for o in m.react(code, ev, NO_SEG, msl):
                 if o.code == code and o.send == NO_SEG:
                     continue
-                if o.code == code and not self.spurious_rto and (
-                        self._in_flight(s[OUT[side]], o.send)
+                if not self.spurious_rto and m.waits_round_trip(code, ev, o) and (
+                        (self._in_flight(s[OUT[side]], o.send) if o.send != NO_SEG
+                         else self._own_in_flight(s, side))
                         or self._news_in_flight(s, side, code)):
-                    # the timer outlasts a round trip: it waits while the original, or a
-                    # segment from the peer that would change this endpoint (an ACK), is in flight
+                    # the timer outlasts a round trip: it waits while the original (or, when
+                    # it sends nothing, as giving up, any SYN, FIN or data this endpoint sent),
+                    # or a segment from the peer that would change this endpoint, is in flight
                     continue
                 self._apply(s, side, "timer", ev, o, out)
         chan = s[IN[side]]
@@ -210,6 +215,14 @@ class System:
                 return True
         return False
 
+    def _own_in_flight(self, s: tuple, side: int) -> bool:
+        """A segment that occupies sequence space (SYN, FIN or data: what is retransmitted),
+        sent by the current incarnation of ``side``, is in flight."""
+        inc, g1, gr = s[INCA + side], self.g1, self.ghost_radix
+        seg = self.machines[side].seg
+        return any((full % gr) // g1 == inc and seg.fields(full // gr)[7] > 0
+                   for full in s[OUT[side]])
+
     def _in_flight(self, ch: tuple, segr: int) -> bool:
         gr = self.ghost_radix
         return any(full // gr == segr for full in ch)
@@ -258,17 +271,17 @@ class System:
 
     def _injectable(self, patterns) -> list:
         """Rule-visible codes of every segment the attacker may forge: each flag pattern with
-        every SEQ (and every ACK when the pattern has ACK)."""
+        every SEQ (and every ACK when the pattern has ACK); DATA in a pattern is one octet."""
         seg = self.machines[0].seg
         n = self.params["seq_space"]
         out = []
         for pat in patterns:
-            bits = 0
-            for f in pat.split(","):
-                bits |= FLAG_BIT[f.strip()]
+            names = {f.strip() for f in pat.split(",")}
+            bits = sum(FLAG_BIT[f] for f in names - {"DATA"})
+            data = int("DATA" in names)
             acks = range(n) if bits & FLAG_BIT["ACK"] else (0,)
-            out += [seg.pack(q, a, bits, 0) for q in range(n) for a in acks]
-        return out
+            out += [seg.pack(q, a, bits, data) for q in range(n) for a in acks]
+        return list(dict.fromkeys(out))
 
     def _attacker(self, s: tuple, out: list) -> None:
         """Drop any segment in flight, or inject a forged one towards either endpoint."""

@@ -136,7 +136,8 @@ def fair_loop(g: Graph, comp: set, banned: frozenset, entry: int, strength) -> l
     the label is disabled instead).
     """
     enabled = g.enabled
-    internal = [(u, k, w, lab, req) for u in comp for w, lab, k, req in g.succ[u]
+    members = sorted(comp)   # a fixed order, so the loop is reproducible (fair_arrays.py)
+    internal = [(u, k, w, lab, req) for u in members for w, lab, k, req in g.succ[u]
                 if w in comp and (u, k) not in banned]
     labels = set().union(*(enabled[v] for v in comp))
     labels |= {req for *_, req in internal if req is not None}
@@ -149,7 +150,7 @@ def fair_loop(g: Graph, comp: set, banned: frozenset, entry: int, strength) -> l
         if edge is not None:
             waypoints.append(("edge",) + edge)
         elif st == WEAK:
-            waypoints.append(("node", next(v for v in comp if lab not in enabled[v])))
+            waypoints.append(("node", next(v for v in members if lab not in enabled[v])))
 
     def walk(a, b):
         return path_to(bfs_within(g, [a], comp, banned=banned), b) if a != b else []

@@ -10,7 +10,6 @@ from __future__ import annotations
 from ...errors import InputError, did_you_mean
 from ...results import HOLDS, UNKNOWN, VIOLATED, PropertyResult
 from ...trace import build_trace
-from .fair_cycles import Graph, find_lasso
 
 LIVENESS_KINDS = ("eventually", "leads_to", "always_eventually")
 
@@ -50,39 +49,40 @@ def strength_fn(fairness: dict):
     return strength
 
 
-def check_liveness(model, ex, prop, fairness: dict, graph: Graph, tree: dict):
+def check_liveness(model, ex, prop, fairness: dict, graph, tree, truths):
     """Decide one liveness property on a complete exploration.
 
-    ``tree`` is the shortest-path tree from the initial states (``bfs_within``).
+    ``graph`` is the labelled graph as arrays (``graph_arrays.ArrayGraph``), ``tree`` the
+    shortest-path tree from the initial states (``fair_arrays.Tree``), ``truths`` evaluates
+    a state formula at every state (``truths.StateTruths``).
     Returns (PropertyResult, warnings).
     """
+    import numpy as np
+
+    from .fair_arrays import find_lasso, strengths
     system = model.system
     states = ex.states
-    n = len(states)
     warnings = []
-
-    def holds_at(fn):
-        return [bool(fn((states[v], not graph.succ[v], None, None))) for v in range(n)]
-
-    p = holds_at(prop.test)
-    strength = strength_fn(fairness)
+    p = truths(prop.test, prop.reads)
+    strg = strengths(graph, strength_fn(fairness))
     res = PropertyResult(prop.name, prop.kind, prop.formula, HOLDS, prop.doc, method="explicit SCC")
     if prop.kind == "eventually":
-        avoid = {v for v in range(n) if not p[v]}
-        lasso = find_lasso(graph, avoid, [v for v in graph.initial if v in avoid], strength)
+        avoid = ~p
+        starts = graph.initial[avoid[graph.initial]]
+        lasso = find_lasso(graph, avoid, starts, strg)
     else:
         if prop.kind == "leads_to":
-            q = holds_at(prop.goal)
-            avoid = {v for v in range(n) if not q[v]}
-            starts = [v for v in range(n) if p[v] and not q[v]]
-            if not any(p):
+            q = truths(prop.goal, prop.reads)
+            avoid = ~q
+            starts = np.flatnonzero(p & avoid)
+            if not p.any():
                 warnings.append(f"{prop.name}: the premise of leads_to is never reached "
                                 "(the property holds vacuously)")
         else:  # always eventually
-            avoid = {v for v in range(n) if not p[v]}
-            starts = list(avoid)
-        lasso = find_lasso(graph, avoid, starts, strength,
-                           start_dist={v: tree[v][2] for v in starts}, init_tree=tree)
+            avoid = ~p
+            starts = np.flatnonzero(avoid)
+        lasso = find_lasso(graph, avoid, starts, strg, start_dist=tree.dist[starts],
+                           init_tree=tree)
     assumed = ", ".join(f"{k}={v}" for k, v in fairness.items() if v != "none") or "no fairness"
     if lasso is None:
         res.detail = f"every fair run ({assumed})"
@@ -112,8 +112,10 @@ def unknown(prop, reason: str) -> PropertyResult:
                           method="explicit SCC", detail=reason)
 
 
-def never_applicable(graph: Graph, fairness: dict) -> list[str]:
+def never_applicable(graph, fairness: dict) -> list[str]:
     """Fairness assumptions that no reachable state ever enables (vacuous assumptions)."""
-    used = {lab[0] for es in graph.enabled for lab in es}
+    import numpy as np
+    kinds = np.flatnonzero(np.bincount(graph.kind, minlength=len(graph.kind_label)))
+    used = {graph.labels[i][0] for i in set(graph.kind_label[kinds].tolist()) if i >= 0}
     return [f"fairness assumption {k} = {v} never applies: no reachable state enables it"
             for k, v in fairness.items() if v != "none" and k not in used]
