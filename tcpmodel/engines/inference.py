@@ -158,11 +158,39 @@ def infer(model, props=None, *, timeout: float | None = None, progress=None,
                          time.monotonic() - t0)
     cands = mine(mmodel.system, ex.states, mp)
     say(f"{len(cands)} candidate invariants")
+    texts = [c.text for c in cands]
+    queries = 0
+
+    def left():
+        return None if timeout is None else max(1.0, timeout - (time.monotonic() - t0))
+
+    if mp != model.check.params:
+        # staged: Houdini first where queries are cheap (the mining parameters), then at the
+        # target on what the properties needed there, then on everything inductive there
+        mprops = {p.name: p for p in mmodel.properties}
+        small = Houdini(Encoding(mmodel)).run(
+            texts, [mprops[p.name] for p in todo], timeout=left(),
+            progress=lambda r, n: say(f"Houdini at the mining parameters, query {r}: {n} left"))
+        queries += small.rounds
+        needed = {t for o in small.outcomes.values() if o.proved for t in o.needed}
+        stages = [[t for t in texts if t in needed], small.survivors]
+        stages = [st for i, st in enumerate(stages) if st and st not in stages[:i]] or [texts]
+        say(f"{len(small.survivors)} inductive at the mining parameters; at the target: "
+            + " then ".join(f"{len(st)} candidates" for st in stages))
+    else:
+        stages = [texts]
     enc = Encoding(model)
     hd = Houdini(enc)
-    left = None if timeout is None else max(1.0, timeout - (time.monotonic() - t0))
-    run = hd.run([c.text for c in cands], todo, timeout=left,
-                 progress=lambda r, n: say(f"Houdini query {r}: {n} candidates left"))
+    proved = {}   # property name -> the outcome of the first stage that proved it
+    for stage in stages:
+        run = hd.run(stage, [p for p in todo if p.name not in proved], timeout=left(),
+                     progress=lambda r, n: say(f"Houdini query {r}: {n} candidates left"))
+        queries += run.rounds
+        proved.update({n: o for n, o in run.outcomes.items() if o.proved})
+        if run.stop_reason is not None or len(proved) == len(todo):
+            break
+    run.rounds = queries
+    run.outcomes.update(proved)
     prover = Prover(enc, hd.pt)
     for p in todo:
         o = run.outcomes[p.name]
@@ -173,9 +201,8 @@ def infer(model, props=None, *, timeout: float | None = None, progress=None,
             results[p.name] = _failure(model.system, p, o)
             continue
         text = "\n  and ".join(f"({t})" for t in o.needed) or "true"
-        left = None if timeout is None else max(1.0, timeout - (time.monotonic() - t0))
         t1 = time.monotonic()
-        proof = prover.k_induction(p, E.parse(text), kmax=1, timeout=left)
+        proof = prover.k_induction(p, E.parse(text), kmax=1, timeout=left())
         if proof.status != "proved":  # the printed text must prove it by itself
             results[p.name] = Inferred(p.name, "unknown", text=text, detail=(
                 f"the inferred strengthening did not re-prove it: {proof.detail}"))
