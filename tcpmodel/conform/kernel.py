@@ -32,8 +32,10 @@ TCP_CLOSE = 7
 NOT_CONNECTED = (2, 3, 7)    # TCP_SYN_SENT, TCP_SYN_RECV, TCP_CLOSE
 
 # How the kernel takes each model timer, and how long a test waits for it (seconds).
+# ``output`` (sending data queued before ESTABLISHED) is no timer on the kernel: it happens in
+# the instant the connection is established, so the wait only collects what is left of it.
 TIMER_WAIT = {"rto": 4.0, "keepalive": 4.0, "user_timeout": 6.0, "fin_wait_2": 6.0,
-              "time_wait": 66.0}
+              "time_wait": 66.0, "output": 1.0}
 SLOW_TIMERS = {"time_wait": "2 MSL is Linux's fixed 60 s TIME-WAIT (TCP_TIMEWAIT_LEN, no sysctl)"}
 USER_TIMEOUT_MS = 500      # below the 1 s RTO: the abort comes before a retransmission
 ERRNO_SIGNAL = {errno.ECONNRESET: "reset", errno.EPIPE: "reset", errno.ECONNREFUSED: "refused",
@@ -42,6 +44,14 @@ MODEL_BITS = {"SYN": P.SYN, "ACK": P.ACK, "FIN": P.FIN, "RST": P.RST}
 
 # model parameters that select a sysctl of the namespace (and their sysctl)
 PARAM_SYSCTLS = {"tcp_rfc1337": "net.ipv4.tcp_rfc1337"}
+# Retry limits (0 in the model: retransmit forever, which no kernel does; the sysctls keep
+# their defaults, minutes away from any test).  A SYN (tcp_syn_retries, also a full socket's
+# SYN-RECEIVED after a simultaneous open) and a request socket's SYN,ACK (tcp_synack_retries)
+# count retransmissions; data and FIN count them through tcp_retries2, or tcp_orphan_retries
+# once close() has orphaned the socket (retransmits_timed_out(): with an RTO of at least 1 s
+# and a limit of 1, one retransmission, then the next timeout gives up).
+RETRY_SYSCTLS = {"syn_retries": ("net.ipv4.tcp_syn_retries", "net.ipv4.tcp_synack_retries"),
+                 "retries": ("net.ipv4.tcp_retries2", "net.ipv4.tcp_orphan_retries")}
 
 
 class HarnessError(Exception):
@@ -54,6 +64,9 @@ def settings_for(params: dict) -> dict:
     for p, name in PARAM_SYSCTLS.items():
         if p in params:
             sysctls[name] = int(bool(params[p]))
+    for p, names in RETRY_SYSCTLS.items():
+        if params.get(p):
+            sysctls.update(dict.fromkeys(names, int(params[p])))
     sockopts = ["TCP_NODELAY"]
     if params.get("keepalive"):
         sockopts.append("SO_KEEPALIVE, TCP_KEEPIDLE=1, TCP_KEEPINTVL=1")
