@@ -38,6 +38,7 @@ SWITCHES = {"keepalive": "keepalive", "user_timeout": "user_timeout"}   # timer 
 # network, simply does not answer.  Used only for rules the ordinary search does not fire.
 RETRY_PARAMS = {"syn_retries": 1, "retries": 1, "spurious_rto": True}
 INTERNAL = ("output",)   # timers the kernel takes by itself as soon as they are enabled
+HELD = "held"            # fired_at[HELD]: calls' rules that fire only before an internal step
 
 
 def coverage_system(variant: str, overrides: dict | None = None) -> System:
@@ -126,7 +127,8 @@ def rule_cases(variant: str, *, overrides: dict | None = None, max_states: int =
             if key in more:
                 best[key] = more[key]
         for key, rules in fired_more.items():
-            fired_at.setdefault(key, set()).update(rules)
+            if key != HELD:
+                fired_at.setdefault(key, set()).update(rules)
     cases = []
     for k, rule in enumerate(m.rules):
         triples = [(m.states.index(st), m.event_index[ev]) for st in rule.states
@@ -201,6 +203,7 @@ def _phase2(system, m, first_local, depth_of) -> dict:
     answers with an error), a running timer's timeout, or any segment."""
     wanted = {(s, e) for r in m.rules for s in r.states for e in r.events}
     fired_at: dict = {}              # (state, event) -> rules that fired there, in phase 2
+    held: dict = {}                  # ... and calls' rules that would, but for an internal step
     by_event: dict = {}
     for code in tester_segments(m):
         by_event.setdefault(m.events[m.classify(code)], []).append(code)
@@ -212,9 +215,15 @@ def _phase2(system, m, first_local, depth_of) -> dict:
         inc = s[4 + KERNEL]
         pending = internal_pending(m, code, inc)
         for ev_i, ev in enumerate(m.events):
-            if (st, ev) not in wanted or (pending and ev not in INTERNAL):
-                continue   # with an internal step pending, the kernel takes it first
+            if (st, ev) not in wanted:
+                continue
             kind = m.event_kind[ev_i]
+            if pending and ev not in INTERNAL:
+                # the kernel takes its internal step first: nothing can come in between
+                if kind == "user":
+                    for o in m.react(code, ev_i, NO_SEG, False, inc):
+                        held.setdefault((m.state_of(code), ev_i), set()).add(o.rule)
+                continue
             if kind == "segment":
                 for seg in _plausible_first(m, code, by_event.get(ev, ())):
                     if len(s[IN[KERNEL]]) >= system.cap:
@@ -237,6 +246,7 @@ def _phase2(system, m, first_local, depth_of) -> dict:
                 fired_at.setdefault((m.state_of(code), ev_i), set()).add(o.rule)
                 _keep(found, (o.rule, m.state_of(code), ev_i),
                       (depth_of[s] + 1, 1, s, ("call" if kind == "user" else "timer", ev_i, o)))
+    fired_at[HELD] = held
     return found, fired_at
 
 
@@ -315,6 +325,13 @@ def _why_not(m, k: int, si: int, ei: int, fired_at: dict) -> str:
         r = m.rules[j]
         if r.when is None and state in r.states and event in r.events:
             return f"never fires in {state} on {event}: the earlier rule '{r.id}' takes them all"
+    if k in fired_at.get(HELD, {}).get((si, ei), ()):
+        return (f"fires in {state} on {event} only while something queued waits for the kernel's "
+                f"internal step ({', '.join(INTERNAL)}), which the kernel takes at once: no call "
+                "can come in between")
+    if event in INTERNAL:
+        return (f"not reached in {state} on {event}: no run of the generator's model leaves "
+                "anything queued for the kernel's internal step there")
     others = fired_at.get((si, ei))
     if others:
         names = ", ".join(sorted(m.rules[j].id for j in others))

@@ -144,8 +144,9 @@ class Driver:
 
     def _call_open_active(self) -> None:
         self._drop_dead_socket()
-        if self.listening:
-            raise HarnessError("a listening socket cannot connect")
+        if self.listening:   # the socket API cannot make a listener active: let it say so
+            self.sock.connect(self.remote)
+            return
         if self.sock is None:
             s = self._new_socket()
             try:
