@@ -36,6 +36,18 @@ NOT_CONNECTED = (2, 3, 7)    # TCP_SYN_SENT, TCP_SYN_RECV, TCP_CLOSE
 # the instant the connection is established, so the wait only collects what is left of it.
 TIMER_WAIT = {"rto": 4.0, "keepalive": 4.0, "user_timeout": 6.0, "fin_wait_2": 6.0,
               "time_wait": 66.0, "output": 1.0}
+def timer_wait(stimuli: list, i: int) -> float:
+    """How long stimulus ``i`` (a timeout) may take: a retransmission timeout doubles after each
+    one before it (exponential backoff, RFC 6298 5.5), until something else happens."""
+    wait = TIMER_WAIT[stimuli[i].event]
+    if stimuli[i].event == "rto":
+        k = i
+        while k > 0 and stimuli[k - 1].kind == "timer" and stimuli[k - 1].event == "rto":
+            k -= 1
+            wait *= 2
+    return wait
+
+
 SLOW_TIMERS = {"time_wait": "2 MSL is Linux's fixed 60 s TIME-WAIT (TCP_TIMEWAIT_LEN, no sysctl)"}
 USER_TIMEOUT_MS = 500      # below the 1 s RTO: the abort comes before a retransmission
 ERRNO_SIGNAL = {errno.ECONNRESET: "reset", errno.EPIPE: "reset", errno.ECONNREFUSED: "refused",
@@ -297,11 +309,11 @@ class Driver:
                 wait = quiet
         return out
 
-    def wait_timer(self, event: str, state_before: str, expected) -> list:
-        """Wait until the kernel acts on its own, then collect: until it leaves its state if
-        the model's run expects that (segments sent meanwhile are kept: other timers'), else
-        until it sends."""
-        deadline = time.monotonic() + TIMER_WAIT[event]
+    def wait_timer(self, wait: float, state_before: str, expected) -> list:
+        """Wait (at most ``wait`` seconds) until the kernel acts on its own, then collect: until
+        it leaves its state if the model's run expects that (segments sent meanwhile are kept:
+        other timers'), else until it sends."""
+        deadline = time.monotonic() + wait
         want_state = expected is not None and expected.state != state_before
         segs = []
         while time.monotonic() < deadline:
@@ -316,7 +328,7 @@ class Driver:
 
     # ------------------------------------------------------------ one stimulus
 
-    def apply(self, stim, expected=None) -> Seen:
+    def apply(self, stim, expected=None, wait: float = 0.0) -> Seen:
         t0 = time.monotonic()
         detail = []
         # the kernel answers within the syscall that reaches it; where the model's run expects
@@ -332,7 +344,7 @@ class Driver:
             detail.append(f"tester sent {sent.text()}")
             segs = self.collect(first=first)
         else:
-            segs = self.wait_timer(stim.event, self.state()[0], expected)
+            segs = self.wait_timer(wait, self.state()[0], expected)
         signal, told = self.settle()
         if told:
             detail.append(told)
@@ -369,7 +381,8 @@ def run_case(case: Case, home: tuple, keep_going=None, peer_iss: int | None = No
     drv = Driver(case, tun, settings["peer_iss"])
     try:
         for i, stim in enumerate(case.stimuli):
-            seen = drv.apply(stim, case.expected[i] if i < len(case.expected) else None)
+            seen = drv.apply(stim, case.expected[i] if i < len(case.expected) else None,
+                             timer_wait(case.stimuli, i) if stim.kind == "timer" else 0.0)
             obs.seen.append(seen)
             if keep_going is not None and not keep_going(i, seen):
                 obs.stopped = i
