@@ -33,7 +33,11 @@ SAMPLE = ["rule:listen-rcv-syn", "rule:closed-rcv-syn-reset@CLOSED:rcv_syn", "ru
           "rule:syn-challenge@ESTABLISHED:rcv_syn", "rule:rst-after-fin@CLOSE-WAIT:rcv_rst",
           "rule:orphan-data-reset@FIN-WAIT-2:rcv_data", "rule:timewait-rst@TIME-WAIT:rcv_rst",
           "rule:timewait-other@TIME-WAIT:rcv_data", "rule:abort-rst-ack@ESTABLISHED:abort",
-          "rule:finwait2-timeout", "rule:rto-fin@FIN-WAIT-1:rto"]
+          "rule:finwait2-timeout", "rule:rto-fin@FIN-WAIT-1:rto",
+          # segments without the ACK bit, FINs after the peer's FIN, a retry limit (~3 s)
+          "rule:noack-discard@CLOSE-WAIT:rcv_noack", "rule:timewait-noack",
+          "rule:closewait-fin-silent", "rule:send-not-connected@SYN-SENT:send",
+          "rule:rto-syn-give-up"]
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +65,29 @@ def test_rfc9293_and_rfc5961_show_their_real_differences(linux_sample):
     assert status["rule:syn-challenge@ESTABLISHED:rcv_syn"]["rfc9293"] == "diverge"
     # neither knows request sockets, orphaned FIN-WAIT-2 or the FIN-WAIT-2 timer
     for name in ("rule:request-syn-reset", "rule:orphan-data-reset@FIN-WAIT-2:rcv_data",
-                 "rule:finwait2-timeout", "rule:abort-rst-ack@ESTABLISHED:abort"):
+                 "rule:finwait2-timeout", "rule:abort-rst-ack@ESTABLISHED:abort",
+                 "rule:timewait-noack", "rule:closewait-fin-silent"):
         assert status[name] == {"rfc9293": "diverge", "rfc5961": "diverge"}, name
+    # RFC 9293's retry limit is Linux's tcp_syn_retries: ETIMEDOUT after one retransmission
+    assert status["rule:rto-syn-give-up"] == {"rfc9293": "pass", "rfc5961": "pass"}
     assert status["rule:sync-rst@ESTABLISHED:rcv_rst"] == {"rfc9293": "pass", "rfc5961": "pass"}
     first = next(r for r in linux_sample.results
                  if r.case.name == "rule:abort-rst-ack@ESTABLISHED:abort").verdicts["rfc9293"].first
     assert first.expected["sent"] == "<SEQ=1><CTL=RST>"
     assert first.observed["sent"] == ["<SEQ=1><ACK=5><CTL=RST,ACK>"]
+
+
+def test_linux_queues_no_send_before_established():
+    """RFC 9293 §3.10.2 queues a SEND in SYN-SENT and sends it once ESTABLISHED; Linux's
+    non-blocking send() fails (EAGAIN) and nothing follows the handshake."""
+    case = next(c for c in rule_cases("rfc9293")
+                if c.name == "rule:output-data@ESTABLISHED:output")
+    r = run_cases([case], "rfc9293", compared=("linux",), jobs=1).results[0]
+    assert "send: EAGAIN" in r.observed.seen[1].detail
+    assert r.status == "diverge" and r.verdict.first.index == 3            # at the output step
+    assert r.verdict.first.expected["sent"] == "<SEQ=1><ACK=5><CTL=ACK><DATA=1>"
+    assert r.verdict.first.observed["sent"] == []
+    assert r.verdicts["linux"].status == "pass"
 
 
 MUTANTS = {
