@@ -40,10 +40,17 @@ SAMPLE = ["rule:listen-rcv-syn", "rule:closed-rcv-syn-reset@CLOSED:rcv_syn", "ru
           "rule:rto-syn-give-up"]
 
 
+SMALL = 5_000   # states searched where a test needs one shallow case of a suite (seconds saved)
+
+
 @pytest.fixture(scope="module")
-def linux_sample():
-    cases = {c.name: c for c in rule_cases("linux")}
-    picked = [cases[n] for n in SAMPLE]
+def linux_cases():
+    return {c.name: c for c in rule_cases("linux")}
+
+
+@pytest.fixture(scope="module")
+def linux_sample(linux_cases):
+    picked = [linux_cases[n] for n in SAMPLE]
     return run_cases(picked, "linux", compared=("rfc9293", "rfc5961", "linux"), jobs=4)
 
 
@@ -80,7 +87,7 @@ def test_rfc9293_and_rfc5961_show_their_real_differences(linux_sample):
 def test_linux_queues_no_send_before_established():
     """RFC 9293 §3.10.2 queues a SEND in SYN-SENT and sends it once ESTABLISHED; Linux's
     non-blocking send() fails (EAGAIN) and nothing follows the handshake."""
-    case = next(c for c in rule_cases("rfc9293")
+    case = next(c for c in rule_cases("rfc9293", max_states=SMALL)
                 if c.name == "rule:output-data@ESTABLISHED:output")
     r = run_cases([case], "rfc9293", compared=("linux",), jobs=1).results[0]
     assert "send: EAGAIN" in r.observed.seen[1].detail
@@ -105,7 +112,7 @@ def test_a_mutated_rule_in_a_scratch_variant_is_reported_as_a_divergence(tmp_pat
     text, name, what = MUTANTS[mutant]
     path = tmp_path / f"mutant-{mutant}.toml"
     path.write_text(f'name = "mutant"\nextends = "linux"\n{text}')
-    case = next(c for c in rule_cases(str(path)) if c.name == name)
+    case = next(c for c in rule_cases(str(path), max_states=SMALL) if c.name == name)
     suite = run_cases([case], str(path), compared=("linux",), jobs=1)
     r = suite.results[0]
     assert r.status == "diverge" and what in r.verdict.first.what
@@ -128,8 +135,8 @@ def test_python_entry_point_runs_one_model_trace():
     assert any(s.state == "ESTABLISHED" for s in r.observed.seen)
 
 
-def test_sequence_numbers_wrap_on_the_wire():
-    case = next(c for c in rule_cases("linux") if c.name == "rule:established-data@ESTABLISHED:rcv_data")
+def test_sequence_numbers_wrap_on_the_wire(linux_cases):
+    case = linux_cases["rule:established-data@ESTABLISHED:rcv_data"]
     r = run_cases([case], "linux", compared=("linux",), peer_iss=(1 << 32) - 2).results[0]
     assert r.status == "pass"
     acks = [int(t.split("<ACK=")[1].split(">")[0]) for s in r.observed.seen for t in s.real
@@ -153,13 +160,17 @@ def test_the_command_with_json_and_charts(tmp_path):
 
 
 def test_the_host_is_left_alone():
-    names = ("tcp_rfc1337", "tcp_fin_timeout", "tcp_retrans_collapse", "tcp_invalid_ratelimit")
+    names = ("tcp_rfc1337", "tcp_fin_timeout", "tcp_retrans_collapse", "tcp_invalid_ratelimit",
+             "tcp_syn_retries", "tcp_synack_retries", "tcp_retries2", "tcp_orphan_retries")
     before = {n: Path(f"/proc/sys/net/ipv4/{n}").read_text() for n in names}
     links = sorted(os.listdir("/sys/class/net"))
-    case = next(c for c in rule_cases("linux", overrides={"tcp_rfc1337": True})
-                if c.name == "rule:timewait-rst@TIME-WAIT:rcv_rst")
-    r = run_cases([case], "linux", compared=("linux",)).results[0]
-    assert r.status == "pass" and r.observed.settings["sysctls"]["net.ipv4.tcp_rfc1337"] == 1
+    cases = {c.name: c for c in rule_cases("linux", overrides={"tcp_rfc1337": True},
+                                           max_states=SMALL)}
+    picked = [cases["rule:timewait-rst@TIME-WAIT:rcv_rst"], cases["rule:rto-give-up@ESTABLISHED:rto"]]
+    rst, give_up = run_cases(picked, "linux", compared=("linux",)).results
+    assert rst.status == "pass" and rst.observed.settings["sysctls"]["net.ipv4.tcp_rfc1337"] == 1
+    assert give_up.status == "pass"
+    assert give_up.observed.settings["sysctls"]["net.ipv4.tcp_retries2"] == 1
     assert {n: Path(f"/proc/sys/net/ipv4/{n}").read_text() for n in names} == before
     assert sorted(os.listdir("/sys/class/net")) == links
 

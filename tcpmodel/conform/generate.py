@@ -38,6 +38,7 @@ SWITCHES = {"keepalive": "keepalive", "user_timeout": "user_timeout"}   # timer 
 # The retransmission timer may fire while the segment is in flight: the tester, playing the
 # network, simply does not answer.  Used only for rules the ordinary search does not fire.
 RETRY_PARAMS = {"syn_retries": 1, "retries": 1, "spurious_rto": True}
+RETRY_STATES = 10_000    # their runs are short (6 stimuli at most): a smaller search finds them
 INTERNAL = ("output",)   # timers the kernel takes by itself as soon as they are enabled
 HELD = "held"            # fired_at[HELD]: calls' rules that fire only before an internal step
 
@@ -123,7 +124,7 @@ def rule_cases(variant: str, *, overrides: dict | None = None, max_states: int =
               for k, r in enumerate(m.rules) for st in r.states for ev in r.events}
     if retry and wanted - set(best):
         limited = coverage_system(variant, {**(overrides or {}), **retry})
-        more, fired_more = _search(limited, max_states, progress)
+        more, fired_more = _search(limited, min(max_states, RETRY_STATES), progress)
         for key in wanted - set(best):
             if key in more:
                 best[key] = more[key]
