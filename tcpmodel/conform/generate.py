@@ -172,7 +172,7 @@ def _search(system: System, max_states: int, progress) -> tuple:
             # timeouts last among equally short runs: after a retransmission timeout Linux's
             # congestion window is one segment (tcp_enter_loss()), which holds back a FIN or
             # data behind the unacknowledged one; the model has no congestion window
-            for act, t in sorted(kernel_moves(system, s), key=lambda m: m[0].kind == "timer"):
+            for act, t in sorted(kernel_moves(system, s), key=lambda mv: mv[0].kind == "timer"):
                 if act.side == KERNEL and act.out is not None and act.kind != "crash":
                     key = (act.out.rule, m.state_of(s[KERNEL]), act.event)
                     best.setdefault(key, (depth + 1, 0, s, ("move", act, t)))
