@@ -154,7 +154,8 @@ def test_checks_of_different_variants_need_a_variant(tmp_path):
 
 CONFORMANCE_CHECKS = ["user-calls", "user-errors", "early-close", "simultaneous-open", "refused",
                       "half-close", "user-timeout", "in-window-syn", "in-window-synack",
-                      "forged-fin", "forged-syn", "keepalive", "time-wait-2msl"]
+                      "forged-fin", "forged-syn", "keepalive", "time-wait-2msl", "queued-send",
+                      "listen-send", "retry-limits", "forged-noack", "forged-close"]
 
 
 @pytest.mark.parametrize("variant", ["rfc9293", "rfc793", "rfc1337", "rfc5961", "linux"])
