@@ -156,7 +156,7 @@ CONFORMANCE_CHECKS = ["user-calls", "user-errors", "early-close", "simultaneous-
                       "half-close", "user-timeout", "in-window-syn", "in-window-synack",
                       "forged-fin", "forged-syn", "keepalive", "time-wait-2msl", "queued-send",
                       "listen-send", "retry-limits", "forged-noack", "forged-close",
-                      "challenge-ack"]
+                      "challenge-ack", "keepalive-half-close"]
 
 
 @pytest.mark.parametrize("variant", ["rfc9293", "rfc793", "rfc1337", "rfc5961", "linux"])
