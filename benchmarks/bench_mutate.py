@@ -42,7 +42,7 @@ def main() -> None:
     ap.add_argument("--overlay", action="store_true")
     ap.add_argument("--only", choices=[c for c, _ in CONFIGS], action="append")
     ap.add_argument("--per-check", action="store_true",
-                    help="print each check's score (from the --matrix configuration)")
+                    help="print each check's figures (its own score from the --matrix configuration)")
     ap.add_argument("--overlays", default="",
                     help="comma-separated variants whose own rules are also mutated, once each")
     args = ap.parse_args()
@@ -67,10 +67,12 @@ def main() -> None:
               f"{len(res.mutants) / wall:7.1f}  {statuses}; score {t['score']} %")
     print(f"(median of {args.repeat}; {len(last[configs[0][0]].checks)} checks, variant "
           f"{last[configs[0][0]].variant})")
-    matrix = next((last[n] for n, kw in configs if kw.get("matrix")), None)
-    if args.per_check and matrix is not None:
-        print(f"\n{'check':<22} {'states':>8} {'killed':>7} {'survived':>9} {'equivalent':>11}  score")
-        for name, t in per_check(matrix).items():
+    # per check: each check's own score with --matrix; otherwise where each mutant was decided
+    shown = next((n for n, kw in configs if kw.get("matrix")), configs[0][0])
+    if args.per_check:
+        print(f"\n{shown}")
+        print(f"{'check':<22} {'states':>8} {'killed':>7} {'survived':>9} {'equivalent':>11}  score")
+        for name, t in per_check(last[shown]).items():
             score = "-" if t["score"] is None else f"{t['score']:.1f} %"
             print(f"{name:<22} {t['states']:>8,} {t['killed']:>7} {t['survived']:>9} "
                   f"{t['equivalent']:>11}  {score}")
