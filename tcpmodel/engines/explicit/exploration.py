@@ -44,7 +44,9 @@ class Exploration:
         decrease, so each level is one id range)."""
         import numpy as np
         parent = self.parent.array() if hasattr(self.parent, "array") else self.parent
-        parent = np.asarray(parent, np.int64)
+        parent = np.asarray(parent)
+        if parent.dtype.kind not in "iu":
+            parent = parent.astype(np.int64)
         n = len(parent)
         dist = np.zeros(n, np.int32)
         hi = int((parent < 0).sum())

@@ -74,13 +74,13 @@ def check_liveness(model, ex, prop, fairness: dict, graph, tree, truths):
         if prop.kind == "leads_to":
             q = truths(prop.goal, prop.reads)
             avoid = ~q
-            starts = np.flatnonzero(p & avoid)
+            starts = np.flatnonzero(p & avoid).astype(np.int32)   # 4 bytes per start
             if not p.any():
                 warnings.append(f"{prop.name}: the premise of leads_to is never reached "
                                 "(the property holds vacuously)")
         else:  # always eventually
             avoid = ~p
-            starts = np.flatnonzero(avoid)
+            starts = np.flatnonzero(avoid).astype(np.int32)
         lasso = find_lasso(graph, avoid, starts, strg, start_dist=tree.dist[starts],
                            init_tree=tree)
     assumed = ", ".join(f"{k}={v}" for k, v in fairness.items() if v != "none") or "no fairness"

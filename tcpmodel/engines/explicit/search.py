@@ -244,9 +244,9 @@ def _check_live(model, ex, live, res) -> None:
         graph = from_lists(ex.edges, [i for i in range(len(ex.states)) if ex.parent[i] < 0])
     # the search's parents and action indices are the shortest-path tree from the initial
     # states (the BFS order, first discovery wins)
-    parent = ex.parent.array() if hasattr(ex.parent, "array") else ex.parent
-    via = ex.via.array() if hasattr(ex.via, "array") else ex.via
-    tree = Tree(np.asarray(parent, np.int32), np.asarray(via).astype(np.int16), ex.depths())
+    if hasattr(ex.parent, "array"):   # one array each from here on (not a second copy)
+        ex.parent, ex.via = ex.parent.array(), ex.via.array()
+    tree = Tree(np.asarray(ex.parent, np.int32), np.asarray(ex.via), ex.depths())
     truths = StateTruths(model, ex, graph)
     seen_fairness = set()
     for p in live:
