@@ -52,7 +52,7 @@ model = full if full_check else build(load_check(name, overrides=parse_sets(sets
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 res = check(model)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"states": res.states, "search": res.seconds, "wall": time.monotonic() - t0,
+print(json.dumps({"states": res.states, "transitions": res.transitions, "search": res.seconds, "wall": time.monotonic() - t0,
                   "live": res.liveness_seconds or 0.0, "peak_kb": peak, "base_kb": before,
                   "complete": res.complete,
                   "violated": sorted(p.name for p in res.properties
