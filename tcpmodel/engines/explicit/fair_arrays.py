@@ -271,9 +271,16 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
     return fair, banned
 
 
-def _components(g: ArrayGraph, alive: np.ndarray, banned) -> np.ndarray:
+def _components(g: ArrayGraph, alive: np.ndarray, banned, in_place: bool | None = None
+                ) -> np.ndarray:
     """Strongly connected components of the subgraph of the ``alive`` states and the edges
-    between them that are not ``banned`` (int32 label per state)."""
+    between them that are not ``banned`` (int32 label per state).
+
+    The subgraph is a copy of the selected edges, or (``in_place``; by default when it is
+    the smaller) the graph itself with every other edge made a self-loop of its source for
+    the duration: a self-loop joins no two states, and scipy's kernel returns on repeated
+    self-loops (unlike on a repeated edge).  In place costs 4 bytes per unselected edge and a
+    bit per edge; the copy 4 bytes per selected edge and per state."""
     outdeg = g.outdeg
     sel = np.zeros(len(g.dst), bool)
     for v0, v1, e0, e1 in g.row_blocks(BLOCK):
@@ -283,12 +290,30 @@ def _components(g: ArrayGraph, alive: np.ndarray, banned) -> np.ndarray:
             s &= ~banned[e0:e1]
         sel[e0:e1] = s
     g.drop_repeats(sel)
-    ptr = _sub_indptr(g.indptr, sel)
-    dst = np.empty(int(ptr[-1]), np.int32)
-    for v0, v1, e0, e1 in g.row_blocks(BLOCK):
-        dst[ptr[v0]:ptr[v1]] = g.dst[e0:e1][sel[e0:e1]]
-    del sel
-    return _scc(g.n, ptr, dst).astype(np.int32, copy=False)
+    kept, edges = int(np.count_nonzero(sel)), len(sel)
+    can = (g.dst.flags.writeable and not isinstance(g.dst, np.memmap)
+           and g.dst.dtype == np.int32 and g.indptr.dtype == np.int32)
+    if in_place is None:
+        in_place = 4 * (edges - kept) + edges // 8 < 4 * (kept + g.n)
+    if not (in_place and can):
+        ptr = _sub_indptr(g.indptr, sel)
+        dst = np.empty(kept, np.int32)
+        for v0, v1, e0, e1 in g.row_blocks(BLOCK):
+            dst[ptr[v0]:ptr[v1]] = g.dst[e0:e1][sel[e0:e1]]
+        del sel
+        return _scc(g.n, ptr, dst).astype(np.int32, copy=False)
+    saved = []   # per block: (edge range, packed bits of the unselected edges, their targets)
+    try:
+        for v0, v1, e0, e1 in g.row_blocks(BLOCK):
+            off = ~sel[e0:e1]
+            d = g.dst[e0:e1]
+            saved.append((e0, e1, np.packbits(off), d[off]))
+            d[off] = np.repeat(np.arange(v0, v1, dtype=np.int32), outdeg[v0:v1])[off]
+        del sel
+        return _scc(g.n, g.indptr, g.dst).astype(np.int32, copy=False)
+    finally:
+        for e0, e1, bits, targets in saved:
+            g.dst[e0:e1][np.unpackbits(bits, count=e1 - e0).astype(bool)] = targets
 
 
 BLOCK = 1 << 18   # edges or pairs per block: the temporaries of one block stay near 10 MB
