@@ -55,6 +55,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--max-states", type=int, default=6_000_000)
     ap.add_argument("--only", action="append", metavar="ROW")
+    ap.add_argument("--no-pan", action="store_true",
+                    help="tcpmodel only (pan columns empty): e.g. to re-measure a liveness change")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args()
     rows_wanted = [r for r in SERIES if args.only is None or row_name(r[1], r[2]) in args.only]
@@ -85,7 +87,8 @@ def main() -> None:
             for _ in range(args.runs):
                 safe.append(run_tcpmodel(name, sets))
                 full.append(run_tcpmodel(name, sets, full=True))
-                pans.append(pan.once(safe[0]["states"]))
+                if not args.no_pan:
+                    pans.append(pan.once(safe[0]["states"]))
         n = safe[0]["states"]
 
         def grown(rs):
@@ -95,8 +98,9 @@ def main() -> None:
                "safe_s": med(r["search"] for r in safe), "safe_b": grown(safe),
                "full_s": med(r["search"] + r["live"] for r in full),
                "live_s": med(r["live"] for r in full), "full_b": grown(full),
-               "pan_cc": pans[0]["compile"], "pan_s": med(r["search"] for r in pans),
-               "pan_b": med(r["peak_kb"] for r in pans) * 1024 / n,
+               "pan_cc": pans[0]["compile"] if pans else float("nan"),
+               "pan_s": med(r["search"] for r in pans) if pans else float("nan"),
+               "pan_b": med(r["peak_kb"] for r in pans) * 1024 / n if pans else float("nan"),
                "same": all(r["states"] == n and r["complete"]
                            and (r["violated"], r["witnessed"]) == (safe[0]["violated"],
                                                                    safe[0]["witnessed"])

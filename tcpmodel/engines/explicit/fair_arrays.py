@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...memory import give_back
 from .fair_cycles import STRONG, WEAK, Lasso
 from .graph_arrays import ArrayGraph, unique
 
@@ -72,6 +73,9 @@ def _runs(d: np.ndarray) -> tuple:
     return np.concatenate([[0], cut]), np.concatenate([cut, [len(d)]])
 
 
+FRONTIER_SLICE = 1 << 16   # states expanded together by bfs_tree
+
+
 def bfs_tree(g: ArrayGraph, starts, allowed: np.ndarray | None = None,
              start_dist: np.ndarray | None = None, banned: np.ndarray | None = None,
              target: int | None = None) -> Tree:
@@ -117,22 +121,27 @@ def bfs_tree(g: ArrayGraph, starts, allowed: np.ndarray | None = None,
             break
         if not len(frontier):
             continue
-        e, src = g.edges_of(frontier)
-        w = g.dst[e].astype(np.int64)
-        ok = dist[w] < 0
-        if allowed is not None:
-            ok &= allowed[w]
-        if banned is not None:
-            ok &= ~banned[e]
-        e, src, w = e[ok], src[ok], w[ok]
-        _, first = np.unique(w, return_index=True)
-        first.sort()                       # discovery order: the FIFO queue's order
-        new = w[first]
-        ps = src[first]
-        dist[new] = d + 1
-        parent[new] = ps
-        kk[new] = e[first] - indptr[ps]
-        frontier = new
+        nxt = []
+        for lo in range(0, len(frontier), FRONTIER_SLICE):
+            # a slice at a time, so temporaries stay bounded; states found by an earlier
+            # slice are marked before a later one is read, so the first discovery wins
+            e, src = g.edges_of(frontier[lo:lo + FRONTIER_SLICE])
+            w = g.dst[e].astype(np.int64)
+            ok = dist[w] < 0
+            if allowed is not None:
+                ok &= allowed[w]
+            if banned is not None:
+                ok &= ~banned[e]
+            e, src, w = e[ok], src[ok], w[ok]
+            _, first = np.unique(w, return_index=True)
+            first.sort()                       # discovery order: the FIFO queue's order
+            new = w[first]
+            ps = src[first]
+            dist[new] = d + 1
+            parent[new] = ps
+            kk[new] = e[first] - indptr[ps]
+            nxt.append(new)
+        frontier = np.concatenate(nxt)
         d += 1
     return Tree(parent, kk, dist)
 
@@ -281,6 +290,7 @@ def _components(g: ArrayGraph, alive: np.ndarray, banned, in_place: bool | None 
     the duration: a self-loop joins no two states, and scipy's kernel returns on repeated
     self-loops (unlike on a repeated edge).  In place costs 4 bytes per unselected edge and a
     bit per edge; the copy 4 bytes per selected edge and per state."""
+    give_back()   # what the last pass freed, before this one allocates per edge
     outdeg = g.outdeg
     sel = np.zeros(len(g.dst), bool)
     for v0, v1, e0, e1 in g.row_blocks(BLOCK):
@@ -301,6 +311,7 @@ def _components(g: ArrayGraph, alive: np.ndarray, banned, in_place: bool | None 
         for v0, v1, e0, e1 in g.row_blocks(BLOCK):
             dst[ptr[v0]:ptr[v1]] = g.dst[e0:e1][sel[e0:e1]]
         del sel
+        give_back()
         return _scc(g.n, ptr, dst).astype(np.int32, copy=False)
     saved = []   # per block: (edge range, packed bits of the unselected edges, their targets)
     try:
@@ -310,6 +321,7 @@ def _components(g: ArrayGraph, alive: np.ndarray, banned, in_place: bool | None 
             saved.append((e0, e1, np.packbits(off), d[off]))
             d[off] = np.repeat(np.arange(v0, v1, dtype=np.int32), outdeg[v0:v1])[off]
         del sel
+        give_back()
         return _scc(g.n, g.indptr, g.dst).astype(np.int32, copy=False)
     finally:
         for e0, e1, bits, targets in saved:

@@ -240,7 +240,10 @@ class EdgeLog:
     def append(self, outdeg: np.ndarray, dst: np.ndarray, kind: np.ndarray) -> None:
         arrs = {"outdeg": outdeg, "dst": dst, "kind": kind}
         for k, a in arrs.items():
-            a = np.ascontiguousarray(a, dtype=self.dtypes[k])
+            dtype = self.dtypes[k]
+            if k == "kind" and self.files is None and len(a) and int(a.max()) < 256:
+                dtype = np.uint8   # in memory, a byte per kind while they fit (finish() widens)
+            a = np.ascontiguousarray(a, dtype=dtype)
             self.counts[k] += len(a)
             if self.files is not None:
                 a.tofile(self.files[k])
@@ -255,7 +258,7 @@ class EdgeLog:
         self.files = {k: open(os.path.join(self.dir, k), "wb") for k in self.NAMES}
         for k in self.NAMES:
             for a in self.parts[k]:
-                a.tofile(self.files[k])
+                a.astype(self.dtypes[k], copy=False).tofile(self.files[k])
             self.parts[k] = []
         self.bytes = 0
 

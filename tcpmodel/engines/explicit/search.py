@@ -238,7 +238,9 @@ def _check_live(model, ex, live, res) -> None:
     from .fair_arrays import Tree
     from .graph_arrays import from_lists
     from .truths import StateTruths
+    from ...memory import give_back
     t0 = time.monotonic()
+    give_back()   # the search's temporaries, before the analysis allocates its own
     graph = ex.graph
     if graph is None:   # the reference engine's lists
         graph = from_lists(ex.edges, [i for i in range(len(ex.states)) if ex.parent[i] < 0])
