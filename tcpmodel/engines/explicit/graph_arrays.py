@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...memory import give_back
+
 KIND_DTYPE = np.uint16
 NO_LABEL = -1
 
@@ -282,6 +284,9 @@ class EdgeLog:
                     p = parts.pop()
                     out[o:o + len(p)] = p
                     o += len(p)
+                    if len(parts) % 256 == 0:
+                        del p
+                        give_back()   # the parts copied so far (glibc keeps them otherwise)
                 arrs[k] = out
         else:
             arrs = {}

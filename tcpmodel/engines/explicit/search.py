@@ -248,7 +248,8 @@ def _check_live(model, ex, live, res) -> None:
     # states (the BFS order, first discovery wins)
     if hasattr(ex.parent, "array"):   # one array each from here on (not a second copy)
         ex.parent, ex.via = ex.parent.array(), ex.via.array()
-    tree = Tree(np.asarray(ex.parent, np.int32), np.asarray(ex.via), ex.depths())
+    # depths from the level bounds: no array per state (start distances are all it serves)
+    tree = Tree(np.asarray(ex.parent, np.int32), np.asarray(ex.via), ex.depth_of())
     truths = StateTruths(model, ex, graph)
     seen_fairness = set()
     for p in live:
