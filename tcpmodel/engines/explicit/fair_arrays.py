@@ -145,6 +145,7 @@ def bfs_tree(g: ArrayGraph, starts, allowed: np.ndarray | None = None,
             nxt.append(new)
         frontier = np.concatenate(nxt)
         d += 1
+    give_back()   # the slices' temporaries
     return Tree(parent, kk, dist)
 
 
@@ -210,6 +211,7 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
     next_id = 0
     is_strong = np.append(strg == STRONG_S, False)   # index -1 (no label) reads False
     is_weak = np.append(strg == WEAK_S, False)
+    g.enabled()   # built (once per graph) before this analysis allocates its own arrays
     while alive.any():
         comp = _components(g, alive, banned)
         taken, asked, looped = [], [], []
@@ -224,9 +226,11 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
         taken = unique(np.concatenate(taken))
         asked = np.concatenate(asked)
         asked = asked[~_member(asked, taken)]
-        live_c = unique(comp[alive])
         size = np.zeros(n, np.int32)   # states per component, at its label
-        size[live_c] = np.bincount(comp[alive], minlength=n)[live_c]
+        for lo in range(0, n, BLOCK):
+            np.add.at(size, comp[lo:lo + BLOCK][alive[lo:lo + BLOCK]], 1)
+        live_c = np.flatnonzero(size).astype(np.int32)
+        give_back()
         cyclic = np.zeros(n, bool)
         cyclic[np.concatenate(looped).astype(np.int64)] = True
         del looped
@@ -248,6 +252,7 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
             pending[key[strong] // L] = True
         wkeys, counts = _count_pairs(weak_keys)
         del weak_keys
+        give_back()
         dead = ~cyclic
         # weak: a label enabled in every state of the component and never taken inside
         dead[wkeys[counts == size[wkeys // L]] // L] = True

@@ -39,6 +39,22 @@ def unique(a: np.ndarray) -> np.ndarray:
     return s[keep]
 
 
+def _assemble(parts: list, dtype) -> np.ndarray:
+    """The parts concatenated, each freed once copied (the heap given back as they go), so
+    the peak is about one copy, not two."""
+    out = np.empty(sum(len(p) for p in parts), dtype)
+    o = 0
+    parts.reverse()
+    while parts:
+        p = parts.pop()
+        out[o:o + len(p)] = p
+        o += len(p)
+        if len(parts) % 256 == 0:
+            del p
+            give_back()
+    return out
+
+
 def default_memory_limit() -> int:
     """A quarter of the machine's physical memory (the edges are the search's largest part)."""
     try:
@@ -120,8 +136,7 @@ class ArrayGraph:
                 key = unique(key * L + lab[keep])
                 cnt[v0:v1] = np.bincount(key // L, minlength=v1 - v0)
                 labs.append((key % L).astype(np.uint16))
-            self._cache["enabled"] = (cnt, np.concatenate(labs) if labs
-                                      else np.empty(0, np.uint16))
+            self._cache["enabled"] = (cnt, _assemble(labs, np.uint16))
         return self._cache["enabled"]
 
     def enabled_blocks(self, pairs_per_block: int = 1 << 18):
@@ -276,18 +291,7 @@ class EdgeLog:
                 self.dtypes["kind"] = np.uint8
             arrs = {}
             for k in self.NAMES:
-                out = np.empty(self.counts[k], self.dtypes[k])
-                o = 0
-                parts = self.parts[k]
-                parts.reverse()
-                while parts:
-                    p = parts.pop()
-                    out[o:o + len(p)] = p
-                    o += len(p)
-                    if len(parts) % 256 == 0:
-                        del p
-                        give_back()   # the parts copied so far (glibc keeps them otherwise)
-                arrs[k] = out
+                arrs[k] = _assemble(self.parts[k], self.dtypes[k])
         else:
             arrs = {}
             for k in self.NAMES:
