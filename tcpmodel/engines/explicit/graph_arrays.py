@@ -4,7 +4,8 @@ A search records, per state in id order, how many successors it has (``outdeg``)
 edge in (source, action index) order, the target id and a *kind*: a small int naming the
 (fairness label, fairness request) pair of the step.  So the graph is CSR by source: the
 edges of state v are ``indptr[v]:indptr[v + 1]`` and an edge's action index is its position
-in that range.  Six bytes per edge (int32 target, uint16 kind) plus the row offsets.
+in that range.  Five bytes per edge (int32 target, uint8 kind; uint16 past 256 kinds or on
+disk) plus the row offsets.
 
 When the edges outgrow ``memory_limit`` bytes, :class:`EdgeLog` streams them to files in a
 temporary directory and the finished graph maps them back with ``numpy.memmap`` (the kernel
