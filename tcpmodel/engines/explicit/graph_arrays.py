@@ -28,6 +28,15 @@ KIND_DTYPE = np.uint16
 NO_LABEL = -1
 
 
+def uint_for(top: int):
+    """The narrowest unsigned dtype holding 0..top (numpy casts wrap silently: an out-degree
+    of 256 in a uint8 would corrupt the whole CSR index)."""
+    for dt in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dt).max:
+            return dt
+    return np.uint64
+
+
 def unique(a: np.ndarray) -> np.ndarray:
     """Sorted distinct values by one sort (numpy 2.4's hash-based ``np.unique`` takes ~15x
     longer on millions of distinct values)."""
@@ -87,7 +96,8 @@ class ArrayGraph:
     @property
     def outdeg(self) -> np.ndarray:
         if "outdeg" not in self._cache:
-            self._cache["outdeg"] = np.diff(self.indptr).astype(np.uint8)
+            d = np.diff(self.indptr)
+            self._cache["outdeg"] = d.astype(uint_for(int(d.max()) if len(d) else 0))
         return self._cache["outdeg"]
 
     def label(self, edges) -> np.ndarray:
@@ -128,7 +138,7 @@ class ArrayGraph:
         About 10 bytes per state where (state, label) int32 pairs took 36."""
         if "enabled" not in self._cache:
             L = max(len(self.labels), 1)
-            cnt = np.zeros(self.n, np.uint8)
+            cnt = np.zeros(self.n, uint_for(L))
             labs = []
             for v0, v1, e0, e1 in self.row_blocks():
                 lab = self.kind_label[self.kind[e0:e1]]
@@ -136,8 +146,8 @@ class ArrayGraph:
                 key = np.repeat(np.arange(v1 - v0, dtype=np.int64), self.outdeg[v0:v1])[keep]
                 key = unique(key * L + lab[keep])
                 cnt[v0:v1] = np.bincount(key // L, minlength=v1 - v0)
-                labs.append((key % L).astype(np.uint16))
-            self._cache["enabled"] = (cnt, _assemble(labs, np.uint16))
+                labs.append((key % L).astype(uint_for(L)))
+            self._cache["enabled"] = (cnt, _assemble(labs, uint_for(L)))
         return self._cache["enabled"]
 
     def enabled_blocks(self, pairs_per_block: int = 1 << 18):
@@ -233,7 +243,7 @@ def from_lists(succ: list, initial) -> ArrayGraph:
             kind.append(kinds.setdefault((lid(lab), lid(req)), len(kinds)))
     pairs = sorted(kinds, key=kinds.get)
     return ArrayGraph(np.concatenate([[0], np.cumsum(deg, dtype=np.int64)]),
-                      np.array(dst, np.int32), np.array(kind, KIND_DTYPE),
+                      np.array(dst, np.int32), np.array(kind, uint_for(max(len(kinds) - 1, 0))),
                       np.array([p[0] for p in pairs], np.int32).reshape(-1),
                       np.array([p[1] for p in pairs], np.int32).reshape(-1),
                       labels, np.array(sorted(initial), np.int64))
@@ -258,6 +268,10 @@ class EdgeLog:
     def append(self, outdeg: np.ndarray, dst: np.ndarray, kind: np.ndarray) -> None:
         arrs = {"outdeg": outdeg, "dst": dst, "kind": kind}
         for k, a in arrs.items():
+            if k != "dst" and len(a):
+                wide = uint_for(int(a.max()))
+                if np.dtype(wide).itemsize > np.dtype(self.dtypes[k]).itemsize:
+                    self._widen(k, wide)
             dtype = self.dtypes[k]
             if k == "kind" and self.files is None and len(a) and int(a.max()) < 256:
                 dtype = np.uint8   # in memory, a byte per kind while they fit (finish() widens)
@@ -270,6 +284,16 @@ class EdgeLog:
                 self.bytes += a.nbytes
         if self.files is None and self.bytes > self.limit:
             self._spill()
+
+    def _widen(self, k: str, dtype) -> None:
+        """Store column k as ``dtype`` from now on (rare: past 255 successors or 65,535 kinds);
+        what is on disk is rewritten once."""
+        old, self.dtypes[k] = self.dtypes[k], dtype
+        if self.files is not None:
+            self.files[k].close()
+            path = os.path.join(self.dir, k)
+            np.fromfile(path, old).astype(dtype).tofile(path)
+            self.files[k] = open(path, "ab")
 
     def _spill(self) -> None:
         self.dir = tempfile.mkdtemp(prefix="tcpmodel-edges-", dir=self.parent_dir)
@@ -288,7 +312,7 @@ class EdgeLog:
         if self.files is None:
             # copied into place part by part, each part freed once copied: no second copy;
             # kinds take one byte per edge when there are at most 256 of them
-            if len(kind_label) <= 256:
+            if len(kind_label) <= 256 and self.dtypes["kind"] == KIND_DTYPE:
                 self.dtypes["kind"] = np.uint8
             arrs = {}
             for k in self.NAMES:
