@@ -140,3 +140,44 @@ def test_scipy_kernel_and_public_function_agree(case):
     b = FA._scc(g.n, ptr, g.dst[sel], public=True)
     # the same partition (labels may be numbered alike or not)
     assert len(set(zip(a.tolist(), b.tolist()))) == len(set(a.tolist())) == len(set(b.tolist()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs(), st.data())
+def test_components_in_place_are_the_copied_subgraphs_and_leave_the_graph_as_it_was(case, data):
+    succ, avoid, _, _ = case
+    g = from_lists(succ, [0])
+    alive = np.zeros(g.n, bool)
+    alive[list(avoid)] = True
+    banned = np.array(data.draw(st.lists(st.booleans(), min_size=len(g.dst),
+                                         max_size=len(g.dst))), bool)
+    before = g.dst.copy()
+    a = FA._components(g, alive, banned, in_place=False)
+    b = FA._components(g, alive, banned, in_place=True)
+    assert (g.dst == before).all()
+    pa = {frozenset(np.flatnonzero(alive & (a == c)).tolist()) for c in a[alive]}
+    pb = {frozenset(np.flatnonzero(alive & (b == c)).tolist()) for c in b[alive]}
+    assert pa == pb
+
+
+def test_wide_rows_and_many_kinds_are_stored_exactly(tmp_path):
+    """numpy casts wrap silently: 300 successors of one state, or 70,000 kinds, once wrapped in
+    a uint8/uint16 column and shifted every later row of the CSR index."""
+    from tcpmodel.engines.explicit.graph_arrays import EdgeLog
+    from tcpmodel.engines.explicit.store import Chunked
+    succ = [[(1 + j % 3, f"l{j}", j, None) for j in range(300)], [(0, None, 0, None)], [], []]
+    g = from_lists(succ, [0])
+    assert list(g.outdeg) == [300, 1, 0, 0] and list(g.dst[:4]) == [1, 2, 3, 1]
+    cnt, labs = g.enabled()
+    assert list(cnt) == [300, 0, 0, 0] and sorted(set(labs.tolist())) == list(range(300))
+    for limit in (None, 0):   # in memory, and streamed to files then widened there
+        log = EdgeLog(memory_limit=limit, spill_dir=str(tmp_path))
+        log.append(np.array([2, 1]), np.array([1, 0, 0], np.int32), np.array([0, 1, 2]))
+        log.append(np.array([300]), np.zeros(300, np.int32), np.arange(70_000, 70_300))
+        h = log.finish(list(range(70_300)), [-1] * 70_300, ["x"], [0])
+        assert list(np.diff(h.indptr)) == [2, 1, 300]
+        assert list(h.kind[:3]) == [0, 1, 2] and int(h.kind[-1]) == 70_299
+    c = Chunked(np.uint8)
+    c.append(np.array([255, 3]))
+    c.append(np.array([256, 4095]))
+    assert list(c.array()) == [255, 3, 256, 4095] and c[3] == 4095

@@ -4,7 +4,8 @@ A search records, per state in id order, how many successors it has (``outdeg``)
 edge in (source, action index) order, the target id and a *kind*: a small int naming the
 (fairness label, fairness request) pair of the step.  So the graph is CSR by source: the
 edges of state v are ``indptr[v]:indptr[v + 1]`` and an edge's action index is its position
-in that range.  Six bytes per edge (int32 target, uint16 kind) plus the row offsets.
+in that range.  Five bytes per edge (int32 target, uint8 kind; uint16 past 256 kinds or on
+disk) plus the row offsets.
 
 When the edges outgrow ``memory_limit`` bytes, :class:`EdgeLog` streams them to files in a
 temporary directory and the finished graph maps them back with ``numpy.memmap`` (the kernel
@@ -21,8 +22,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...memory import give_back
+
 KIND_DTYPE = np.uint16
 NO_LABEL = -1
+
+
+def uint_for(top: int):
+    """The narrowest unsigned dtype holding 0..top (numpy casts wrap silently: an out-degree
+    of 256 in a uint8 would corrupt the whole CSR index)."""
+    for dt in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dt).max:
+            return dt
+    return np.uint64
 
 
 def unique(a: np.ndarray) -> np.ndarray:
@@ -35,6 +47,22 @@ def unique(a: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep]
+
+
+def _assemble(parts: list, dtype) -> np.ndarray:
+    """The parts concatenated, each freed once copied (the heap given back as they go), so
+    the peak is about one copy, not two."""
+    out = np.empty(sum(len(p) for p in parts), dtype)
+    o = 0
+    parts.reverse()
+    while parts:
+        p = parts.pop()
+        out[o:o + len(p)] = p
+        o += len(p)
+        if len(parts) % 256 == 0:
+            del p
+            give_back()
+    return out
 
 
 def default_memory_limit() -> int:
@@ -68,7 +96,8 @@ class ArrayGraph:
     @property
     def outdeg(self) -> np.ndarray:
         if "outdeg" not in self._cache:
-            self._cache["outdeg"] = np.diff(self.indptr).astype(np.uint8)
+            d = np.diff(self.indptr)
+            self._cache["outdeg"] = d.astype(uint_for(int(d.max()) if len(d) else 0))
         return self._cache["outdeg"]
 
     def label(self, edges) -> np.ndarray:
@@ -103,22 +132,58 @@ class ArrayGraph:
             yield v, w, int(self.indptr[v]), int(self.indptr[w])
             v = w
 
-    def enabled_pairs(self) -> tuple:
-        """(state, label id) pairs, one per label enabled at a state (an out-edge carries it),
-        sorted by state then label (int32 arrays)."""
+    def enabled(self) -> tuple:
+        """Labels enabled at each state (an out-edge carries them), compactly: (per state how
+        many, uint8; per (state, label) pair in state then label order the label id, uint16).
+        About 10 bytes per state where (state, label) int32 pairs took 36."""
         if "enabled" not in self._cache:
             L = max(len(self.labels), 1)
-            states, labs = [], []
+            cnt = np.zeros(self.n, uint_for(L))
+            labs = []
             for v0, v1, e0, e1 in self.row_blocks():
                 lab = self.kind_label[self.kind[e0:e1]]
                 keep = lab >= 0
-                key = np.repeat(np.arange(v0, v1, dtype=np.int64), self.outdeg[v0:v1])[keep] * L
-                key = unique(key + lab[keep])
-                states.append((key // L).astype(np.int32))
-                labs.append((key % L).astype(np.int32))
-            self._cache["enabled"] = (np.concatenate(states) if states else np.empty(0, np.int32),
-                                      np.concatenate(labs) if labs else np.empty(0, np.int32))
+                key = np.repeat(np.arange(v1 - v0, dtype=np.int64), self.outdeg[v0:v1])[keep]
+                key = unique(key * L + lab[keep])
+                cnt[v0:v1] = np.bincount(key // L, minlength=v1 - v0)
+                labs.append((key % L).astype(uint_for(L)))
+            self._cache["enabled"] = (cnt, _assemble(labs, uint_for(L)))
         return self._cache["enabled"]
+
+    def enabled_blocks(self, pairs_per_block: int = 1 << 18):
+        """(states, labels) of the enabled pairs (see :meth:`enabled`), a block of states at
+        a time, as int32 arrays."""
+        cnt, labs = self.enabled()
+        p0 = 0
+        step = max(1, pairs_per_block // 8)
+        for v0 in range(0, self.n, step):
+            v1 = min(v0 + step, self.n)
+            c = cnt[v0:v1]
+            p1 = p0 + int(c.sum(dtype=np.int64))
+            yield (np.repeat(np.arange(v0, v1, dtype=np.int32), c),
+                   labs[p0:p1].astype(np.int32))
+            p0 = p1
+
+    def enabled_at(self, nodes: np.ndarray) -> tuple:
+        """(states, labels) of the enabled pairs of ``nodes`` (sorted state ids), int32."""
+        cnt, labs = self.enabled()
+        nodes = np.asarray(nodes, np.int64)
+        ptr = np.zeros(self.n + 1, np.int64) if len(nodes) else None
+        if ptr is None:
+            return np.empty(0, np.int32), np.empty(0, np.int32)
+        np.cumsum(cnt, out=ptr[1:])
+        lo, c = ptr[nodes], cnt[nodes].astype(np.int64)
+        start = np.repeat(lo - np.concatenate([[0], np.cumsum(c)[:-1]]), c)
+        return (np.repeat(nodes, c).astype(np.int32),
+                labs[start + np.arange(int(c.sum()))].astype(np.int32))
+
+    def enabled_pairs(self) -> tuple:
+        """All (state, label id) enabled pairs, sorted by state then label (int32 arrays;
+        small graphs and tests: the analysis reads :meth:`enabled_blocks`)."""
+        parts = list(self.enabled_blocks())
+        if not parts:
+            return np.empty(0, np.int32), np.empty(0, np.int32)
+        return tuple(np.concatenate(x) for x in zip(*parts))
 
     def drop_repeats(self, sel: np.ndarray) -> None:
         """Unselect (in place) every selected edge whose (source, target) an earlier selected
@@ -178,7 +243,7 @@ def from_lists(succ: list, initial) -> ArrayGraph:
             kind.append(kinds.setdefault((lid(lab), lid(req)), len(kinds)))
     pairs = sorted(kinds, key=kinds.get)
     return ArrayGraph(np.concatenate([[0], np.cumsum(deg, dtype=np.int64)]),
-                      np.array(dst, np.int32), np.array(kind, KIND_DTYPE),
+                      np.array(dst, np.int32), np.array(kind, uint_for(max(len(kinds) - 1, 0))),
                       np.array([p[0] for p in pairs], np.int32).reshape(-1),
                       np.array([p[1] for p in pairs], np.int32).reshape(-1),
                       labels, np.array(sorted(initial), np.int64))
@@ -203,7 +268,14 @@ class EdgeLog:
     def append(self, outdeg: np.ndarray, dst: np.ndarray, kind: np.ndarray) -> None:
         arrs = {"outdeg": outdeg, "dst": dst, "kind": kind}
         for k, a in arrs.items():
-            a = np.ascontiguousarray(a, dtype=self.dtypes[k])
+            if k != "dst" and len(a):
+                wide = uint_for(int(a.max()))
+                if np.dtype(wide).itemsize > np.dtype(self.dtypes[k]).itemsize:
+                    self._widen(k, wide)
+            dtype = self.dtypes[k]
+            if k == "kind" and self.files is None and len(a) and int(a.max()) < 256:
+                dtype = np.uint8   # in memory, a byte per kind while they fit (finish() widens)
+            a = np.ascontiguousarray(a, dtype=dtype)
             self.counts[k] += len(a)
             if self.files is not None:
                 a.tofile(self.files[k])
@@ -213,12 +285,22 @@ class EdgeLog:
         if self.files is None and self.bytes > self.limit:
             self._spill()
 
+    def _widen(self, k: str, dtype) -> None:
+        """Store column k as ``dtype`` from now on (rare: past 255 successors or 65,535 kinds);
+        what is on disk is rewritten once."""
+        old, self.dtypes[k] = self.dtypes[k], dtype
+        if self.files is not None:
+            self.files[k].close()
+            path = os.path.join(self.dir, k)
+            np.fromfile(path, old).astype(dtype).tofile(path)
+            self.files[k] = open(path, "ab")
+
     def _spill(self) -> None:
         self.dir = tempfile.mkdtemp(prefix="tcpmodel-edges-", dir=self.parent_dir)
         self.files = {k: open(os.path.join(self.dir, k), "wb") for k in self.NAMES}
         for k in self.NAMES:
             for a in self.parts[k]:
-                a.tofile(self.files[k])
+                a.astype(self.dtypes[k], copy=False).tofile(self.files[k])
             self.parts[k] = []
         self.bytes = 0
 
@@ -228,18 +310,13 @@ class EdgeLog:
 
     def finish(self, kind_label, kind_req, labels, initial) -> ArrayGraph:
         if self.files is None:
-            # copied into place part by part, each part freed once copied: no second copy
+            # copied into place part by part, each part freed once copied: no second copy;
+            # kinds take one byte per edge when there are at most 256 of them
+            if len(kind_label) <= 256 and self.dtypes["kind"] == KIND_DTYPE:
+                self.dtypes["kind"] = np.uint8
             arrs = {}
             for k in self.NAMES:
-                out = np.empty(self.counts[k], self.dtypes[k])
-                o = 0
-                parts = self.parts[k]
-                parts.reverse()
-                while parts:
-                    p = parts.pop()
-                    out[o:o + len(p)] = p
-                    o += len(p)
-                arrs[k] = out
+                arrs[k] = _assemble(self.parts[k], self.dtypes[k])
         else:
             arrs = {}
             for k in self.NAMES:

@@ -112,7 +112,11 @@ class Chunked:
 
     def append(self, arr: np.ndarray) -> None:
         if len(arr):
-            self.parts.append(np.ascontiguousarray(arr, dtype=self.dtype))
+            dtype = self.dtype
+            if np.dtype(dtype).kind == "u" and int(np.max(arr)) > np.iinfo(dtype).max:
+                # a wider part (numpy casts wrap silently): action indices past 255
+                dtype = np.min_scalar_type(int(np.max(arr)))
+            self.parts.append(np.ascontiguousarray(arr, dtype=dtype))
             self.starts.append(self.n)
             self.n += len(arr)
 
