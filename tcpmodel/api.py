@@ -23,6 +23,7 @@ from .errors import InputError
 
 ENGINES = ("explicit", "z3", "both")
 INFER_MODES = ("auto", "always", "off")
+BMC_MODES = ("depth", "find")
 EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN, EXIT_DISAGREE = 0, 1, 3, 4
 
 __all__ = ["CheckRun", "ENGINES", "Page", "Picture", "ScenarioRun", "chart", "check_names", "diff",
@@ -181,7 +182,8 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
           depth: int | None = None, bmc_budget: float | None = None, spacer: bool = False,
           proof_timeout: float | None = 120.0, samples: int = 2, infer: str = "auto",
           infer_timeout: float = 300.0, progress=None, quiet: bool = False,
-          max_memory: int | None = None) -> CheckRun:
+          max_memory: int | None = None, bmc: str = "depth",
+          shorten: float | None = None) -> CheckRun:
     """Run one check and return its :class:`CheckRun`.
 
     ``check``: a name, a path or a model from :func:`load`.  ``engine``: ``"explicit"`` (BFS,
@@ -191,6 +193,9 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
     ``infer`` (z3): ``"auto"`` infers a strengthening for an ``always`` property that has none
     and that k-induction alone does not prove, ``"always"`` for every ``always`` property
     (``CheckRun.inference``), ``"off"`` never; ``infer_timeout`` bounds it per check.
+    ``bmc`` (z3): ``"depth"`` tries depths in order (shortest traces), ``"find"`` asks one query
+    per bound and shortens a found trace within ``shorten`` seconds (default 10); its traces
+    say whether they are proven shortest.
     ``progress``: a text stream for progress lines (e.g. ``sys.stderr``), or None; with
     ``quiet`` only a heartbeat on long runs and a warning when a run grows large."""
     if engine not in ENGINES:
@@ -198,6 +203,12 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
     if infer not in INFER_MODES:
         raise InputError(f"unknown inference mode '{infer}'", where="infer",
                          fix="one of " + ", ".join(INFER_MODES))
+    if bmc not in BMC_MODES:
+        raise InputError(f"unknown BMC mode '{bmc}'", where="bmc", fix="one of " + ", ".join(BMC_MODES))
+    if bmc == "find" and engine != "z3":
+        raise InputError("BMC's find mode is an option of the z3 engine", where="bmc",
+                         fix="use engine 'z3' (engine 'both' confirms the explicit engine's "
+                             "trace lengths instead)")
     model = _model(check, variant, params, properties)
     res = zres = cc = None
     if engine in ("explicit", "both"):
@@ -210,7 +221,7 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
         zres = _run_z3(model, res, depth=depth, timeout=timeout, spacer=spacer,
                        proof_timeout=proof_timeout, bmc_budget=bmc_budget,
                        progress=None if quiet else progress, infer=infer,
-                       infer_timeout=infer_timeout)
+                       infer_timeout=infer_timeout, bmc=bmc, shorten=shorten)
         if res is not None:
             from .engines import crosscheck
             cc = crosscheck.cross_check(model, res, zres, samples=samples)
@@ -221,7 +232,7 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
 
 
 def _run_z3(model, eres, *, depth, timeout, spacer, proof_timeout, bmc_budget, progress,
-            infer, infer_timeout):
+            infer, infer_timeout, bmc="depth", shorten=None):
     """The z3 engine.  Beside the explicit engine it confirms the length of every trace the
     explicit engine found (two queries each) and BMC goes to ``depth`` (default BOTH_DEPTH)
     for the rest."""
@@ -241,7 +252,9 @@ def _run_z3(model, eres, *, depth, timeout, spacer, proof_timeout, bmc_budget, p
             print(f"  [{name}] z3 inference: {msg}", file=progress, flush=True)
     return symbolic.check(model, depth=depth, timeout=timeout, spacer=spacer,
                           infer=inference.infer, infer_mode=infer, say=say,
-                          infer_timeout=infer_timeout,
+                          infer_timeout=infer_timeout, bmc_mode=bmc,
+                          shorten=(shorten if shorten is not None
+                                   else symbolic.DEFAULT_SHORTEN),
                           proof_timeout=proof_timeout, progress=report,
                           keep_going=eres is not None,
                           bmc_budget=(bmc_budget if bmc_budget is not None

@@ -95,11 +95,12 @@ def render_check(model, res, *, witnesses: bool = False, diffs: bool = True,
         if p.doc:
             out.append(f"   ({' '.join(p.doc.split())})")
         text = render_text(p.trace, indent="   ", diffs=diffs)
+        label = f"shortest {label}" if p.shortest else f"{label} (not proven shortest)"
         if text in shown:
-            out.append(f"   shortest {label}: the same {p.depth} steps as {shown[text]} above")
+            out.append(f"   {label}: the same {p.depth} steps as {shown[text]} above")
             continue
         shown[text] = p.name
-        out.append(f"   shortest {label}, {p.depth} steps:")
+        out.append(f"   {label}, {p.depth} steps:")
         out.append(text)
     out.append("")
     return "\n".join(out)

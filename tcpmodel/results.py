@@ -22,6 +22,7 @@ class PropertyResult:
     detail: str = ""          # e.g. "up to depth 20", "no witness in 1,234 states"
     seconds: float | None = None
     cti: list | None = None   # a failed induction proof: the states of its counterexample, as text
+    shortest: bool = True     # the trace is proven shortest (BMC's find mode may not prove it)
 
     def to_json(self) -> dict:
         d = {"verdict": self.verdict, "kind": self.kind, "formula": " ".join(self.formula.split()),
@@ -36,6 +37,8 @@ class PropertyResult:
             d["seconds"] = round(self.seconds, 3)
         if self.cti:
             d["counterexample_to_induction"] = self.cti
+        if self.trace is not None and not self.shortest:
+            d["shortest"] = False
         return d
 
 

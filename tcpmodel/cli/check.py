@@ -15,6 +15,7 @@ from .common import (
     EXIT_VIOLATED,
     NONNEGATIVE,
     SECONDS,
+    SECONDS_OR_ZERO,
     add_memory_option,
     max_memory,
     parse_sets,
@@ -69,6 +70,15 @@ def add_parser(sub) -> None:
     c.add_argument("--bmc-budget", type=SECONDS, metavar="SECONDS",
                    help="z3: stop depth-by-depth BMC after this long (default 120; the bound so "
                         "far is reported as 'holds up to depth d')")
+    c.add_argument("--bmc", choices=("depth", "find"), default="depth",
+                   help="z3: depth (default) tries depths in order, so a trace is shortest; "
+                        "find asks one query per bound (10, then --depth), much faster on deep "
+                        "counterexamples, then shortens the trace found within --shorten seconds "
+                        "and says whether it is proven shortest")
+    c.add_argument("--shorten", type=SECONDS_OR_ZERO, metavar="SECONDS",
+                   help="z3 with --bmc find: time per trace to look for a shorter one, or prove "
+                        "there is none (default 10; 0 keeps the trace found, its repeated "
+                        "states cut out)")
     c.add_argument("--spacer", action="store_true",
                    help="z3: also try Spacer (CHC) when k-induction does not prove a property")
     c.add_argument("--proof-timeout", type=SECONDS, default=120.0, metavar="SECONDS",
@@ -105,6 +115,9 @@ def run(args) -> int:
     if args.no_infer and (args.infer or args.infer_out):
         raise InputError("--no-infer contradicts --infer/--infer-out", where="command line",
                          fix="drop one of them")
+    if args.shorten is not None and args.bmc != "find":
+        raise InputError("--shorten is an option of --bmc find", where="command line",
+                         fix="add --bmc find (with --engine z3), or drop --shorten")
     infer = "always" if (args.infer or args.infer_out) else "off" if args.no_infer else "auto"
     # load and build everything first: bad input fails before any search runs
     models = [api.load(n, params=overrides, variant=args.variant, properties=args.property)
@@ -119,6 +132,7 @@ def run(args) -> int:
         run = api.run(model, engine=args.engine, max_states=args.max_states,
                         timeout=args.timeout, workers=args.workers, depth=args.depth,
                         bmc_budget=args.bmc_budget, spacer=args.spacer,
+                        bmc=args.bmc, shorten=args.shorten,
                         proof_timeout=args.proof_timeout, samples=args.samples,
                         infer=infer, infer_timeout=args.infer_timeout,
                         progress=sys.stderr, quiet=args.quiet, max_memory=limit)

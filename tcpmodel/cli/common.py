@@ -34,6 +34,7 @@ def _number(convert, minimum: float, strict: bool = False):
 
 
 COUNT, NONNEGATIVE, SECONDS = _number(int, 1), _number(int, 0), _number(float, 0, strict=True)
+SECONDS_OR_ZERO = _number(float, 0)
 
 
 def parse_sets(items: list[str]) -> dict:

@@ -28,6 +28,8 @@ class Hit:
     states: list          # explicit states s0..sd
     trace: object
     seconds: float        # solver time until found
+    shortest: bool = True  # proven: no violation (witness) within depth - 1 steps
+    none_within: int | None = None  # else: the depth up to which none is proven (-1: none)
 
 
 @dataclass

@@ -19,7 +19,7 @@ import z3
 
 from ...props import SAFETY_KINDS
 from ...results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
-from . import bmc
+from . import bmc, bmc_find
 from .induction import Proof, Prover, describe_state
 from .encoding import Encoding, EncodingError
 
@@ -58,7 +58,8 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
           spacer: bool = False, proof_timeout: float | None = 120.0, kmax: int = DEFAULT_KMAX,
           progress=None, keep_going: bool = False, lengths: dict | None = None,
           bmc_budget: float | None = None, infer=None, infer_mode: str = "auto",
-          infer_timeout: float | None = 300.0, say=None) -> CheckResult:
+          infer_timeout: float | None = 300.0, say=None, bmc_mode: str = "depth",
+          shorten: float = bmc_find.DEFAULT_SHORTEN) -> CheckResult:
     """Proofs first for ``always`` properties (a proved one needs no BMC), then BMC of the rest
     up to ``depth``, then proofs that no witness exists for ``sometimes`` properties BMC did
     not satisfy.  ``timeout`` bounds the whole run, ``bmc_budget`` the depth-by-depth BMC (its
@@ -81,7 +82,7 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
         with _CtrlC(prover):
             return _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kmax,
                           progress, keep_going, lengths, bmc_budget,
-                          (infer, infer_mode, infer_timeout, say))
+                          (infer, infer_mode, infer_timeout, say), (bmc_mode, shorten))
     except OverflowError as e:   # a constant beyond the bit-vector encoding (exprs.Sorts.val)
         from ...errors import InputError
         raise InputError(f"the z3 engine cannot encode this check: {e}", file=model.check.path,
@@ -90,7 +91,7 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
 
 
 def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kmax, progress,
-           keep_going, lengths, bmc_budget, inference) -> CheckResult:
+           keep_going, lengths, bmc_budget, inference, bmc_how=("depth", 0.0)) -> CheckResult:
     t0 = time.monotonic()
     lengths = lengths or {}
     safety = [p for p in model.properties if p.kind in SAFETY_KINDS]
@@ -124,8 +125,13 @@ def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kma
     def tick(d, secs):
         if progress:
             progress(d, secs)
-    run = bmc.run(model, todo, depth, timeout=_left(timeout, t0, bmc_budget), enc=enc,
-                  progress=tick, stop=lambda: prover.interrupted)
+    bmc_mode, shorten = bmc_how
+    if bmc_mode == "find":
+        run = bmc_find.run(model, todo, depth, timeout=_left(timeout, t0, bmc_budget), enc=enc,
+                           progress=tick, stop=lambda: prover.interrupted, shorten=shorten)
+    else:
+        run = bmc.run(model, todo, depth, timeout=_left(timeout, t0, bmc_budget), enc=enc,
+                      progress=tick, stop=lambda: prover.interrupted)
     hits.update(run.hits)
     errors.update(run.errors)
     errors = {k: v for k, v in errors.items() if v}
@@ -150,9 +156,15 @@ def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kma
         if hit is not None:
             verdict = VIOLATED if p.kind == "always" else HOLDS
             what = "counterexample" if p.kind == "always" else "witness"
+            detail = f"shortest {what}"
+            if not hit.shortest:
+                within = (f"none within {hit.none_within} steps" if hit.none_within >= 0
+                          else "shorter ones not ruled out")
+                detail = f"{what} of {len(hit.trace)} steps, not proven shortest ({within})"
             res.properties.append(PropertyResult(p.name, p.kind, p.formula, verdict, p.doc,
-                                                 hit.trace, len(hit.trace), method,
-                                                 f"shortest {what}", hit.seconds))
+                                                 hit.trace, len(hit.trace),
+                                                 method + (" (find)" if bmc_mode == "find" else ""),
+                                                 detail, hit.seconds, shortest=hit.shortest))
             continue
         if p.name in lengths:  # its confirmation was interrupted
             res.properties.append(PropertyResult(p.name, p.kind, p.formula, UNKNOWN, p.doc,
