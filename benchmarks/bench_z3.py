@@ -2,8 +2,10 @@
 """z3-engine benchmark, side by side with the explicit engine (medians over --runs runs).
 
 1. Counterexamples: for each shipped violation, the BFS time and depth, the time incremental
-   BMC needs to find it depth by depth, and the time to confirm the BFS length with two
-   queries (nothing shorter, something at exactly that length).
+   BMC needs to find it depth by depth, the time to confirm the BFS length with two
+   queries (nothing shorter, something at exactly that length), and BMC's find mode
+   (``--bmc find``) at the default bound 20 with no shortening (``--shorten 0``): the length
+   it found and "none within" the depth it proved free of violations.
 2. Proofs: k-induction time for every property with a strengthening, also on parameters the
    explicit engine cannot enumerate (seq_space 256, capacity 4); optionally Spacer.
 3. BMC scaling: seconds per depth on each shipped check (all its safety properties, as
@@ -29,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from tcpmodel.check import build, list_checks, load_check
 from tcpmodel.engines import explicit
-from tcpmodel.engines.symbolic import bmc
+from tcpmodel.engines.symbolic import DEFAULT_DEPTH, bmc, bmc_find
 from tcpmodel.engines.symbolic.induction import Prover
 from tcpmodel.engines.symbolic.encoding import Encoding
 
@@ -74,7 +76,8 @@ def counterexamples(runs: int) -> None:
     print(f"counterexamples: BFS vs BMC (seconds, median of {runs}; wall and CPU of this "
           "process: on a shared machine the CPU column is the quiet machine's wall time)")
     head = (f"{'check':<12} {'property':<24} {'BFS depth':>9} {'BFS s':>7} {'BMC depth':>9} "
-            f"{'BMC wall':>8} {'BMC cpu':>8} {'confirm wall':>12} {'confirm cpu':>11}")
+            f"{'BMC wall':>8} {'BMC cpu':>8} {'confirm wall':>12} {'confirm cpu':>11} "
+            f"{'find depth':>10} {'none within':>11} {'find wall':>9} {'find cpu':>8}")
     print(head)
     print("-" * len(head))
     for name, variant, prop in COUNTEREXAMPLES:
@@ -85,9 +88,14 @@ def counterexamples(runs: int) -> None:
         hit = run.hits.get(prop)
         (chit, _), cs, cc = timed_cpu(
             lambda m=model, d=edepth: bmc.confirm_length(m, m.properties[0], d), runs)
+        frun, fs, fc = timed_cpu(lambda m=model: bmc_find.run(m, m.properties, DEFAULT_DEPTH,
+                                                               shorten=0), runs)
+        fhit = frun.hits.get(prop)
+        within = "-" if fhit is None else "shortest" if fhit.shortest else fhit.none_within
         nan = float("nan")
         print(f"{name:<12} {prop:<24} {edepth:>9} {es:>7.2f} {hit.depth if hit else '-':>9} "
-              f"{bs:>8.2f} {bc:>8.2f} {cs if chit else nan:>12.2f} {cc if chit else nan:>11.2f}",
+              f"{bs:>8.2f} {bc:>8.2f} {cs if chit else nan:>12.2f} {cc if chit else nan:>11.2f} "
+              f"{fhit.depth if fhit else '-':>10} {within:>11} {fs:>9.2f} {fc:>8.2f}",
               flush=True)
     print()
 
