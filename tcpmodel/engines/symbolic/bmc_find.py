@@ -135,14 +135,16 @@ def run(model, props, depth: int, *, timeout: float | None = None, enc: Encoding
                     return res
                 if r == z3.unsat:
                     break
-                for p in list(pending):
-                    d = q.first_hit(m, p, covered, k)
-                    if d is None:
-                        continue
+                hit_props = [(p, d) for p in pending for d in [q.first_hit(m, p, covered, k)]
+                             if d is not None]
+                if not hit_props:  # the model satisfies the query but no disjunct: never loop
+                    raise EncodingError(f"a model of the bound-{k} query decodes to no hit")
+                for p, d in hit_props:
                     pending.remove(p)
                     try:
-                        res.hits[p.name] = _shorten(q, model.system, p, q.hit(model.system, p, m, d, t0),
-                                                    covered, t0, shorten, left, stop)
+                        found = q.hit(model.system, p, m, d, t0)
+                        res.hits[p.name] = _shorten(q, model.system, p, found, covered, t0,
+                                                    shorten, left, stop)
                     except EncodingError as err:  # reported, never turned into a verdict
                         res.errors[p.name] = str(err)
             covered = res.depth = k
@@ -159,7 +161,8 @@ def run(model, props, depth: int, *, timeout: float | None = None, enc: Encoding
         res.seconds = time.monotonic() - t0
 
 
-def _shorten(q: _Query, system, p, hit: Hit, covered: int, t0: float, budget: float, left, stop) -> Hit:
+def _shorten(q: _Query, system, p, hit: Hit, covered: int, t0: float, budget: float, left,
+             stop) -> Hit:
     """``hit``, or a shorter one, with ``shortest`` proven when a query within its length - 1
     answers unsatisfiable within ``budget`` seconds (and the run's time left)."""
     ts = time.monotonic()

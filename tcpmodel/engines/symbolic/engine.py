@@ -161,9 +161,10 @@ def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kma
                 within = (f"none within {hit.none_within} steps" if hit.none_within >= 0
                           else "shorter ones not ruled out")
                 detail = f"{what} of {len(hit.trace)} steps, not proven shortest ({within})"
+            if bmc_mode == "find" and p.name not in lengths:
+                method += " (find)"
             res.properties.append(PropertyResult(p.name, p.kind, p.formula, verdict, p.doc,
-                                                 hit.trace, len(hit.trace),
-                                                 method + (" (find)" if bmc_mode == "find" else ""),
+                                                 hit.trace, len(hit.trace), method,
                                                  detail, hit.seconds, shortest=hit.shortest))
             continue
         if p.name in lengths:  # its confirmation was interrupted
