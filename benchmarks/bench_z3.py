@@ -8,9 +8,12 @@
    explicit engine cannot enumerate (seq_space 256, capacity 4); optionally Spacer.
 3. BMC scaling: seconds per depth on each shipped check (all its safety properties, as
    ``--engine z3`` runs them when nothing is proved), up to --scaling-depth or --scaling-budget.
+4. Inference: every shipped ``always`` property that holds on its check, proved with an
+   inferred strengthening (no hand-written one), at the check's parameters and at
+   seq_space = 2^32; the goal is at most 5 minutes each.
 
     python3 benchmarks/bench_z3.py [--runs 3] [--spacer 60] [--scaling-depth 14] [--quick]
-                                   [--parts counterexamples,proofs,scaling]
+                                   [--parts counterexamples,proofs,scaling,inference]
 """
 
 from __future__ import annotations
@@ -54,22 +57,38 @@ def timed(fn, runs):
     return out, median(secs)
 
 
+def timed_cpu(fn, runs):
+    """(result, median wall seconds, median CPU seconds of this process): Z3 runs in this
+    process on one thread, so on a shared machine the CPU time is what a quiet machine's wall
+    time would be, and the wall time is what this run waited."""
+    out, wall, cpu = None, [], []
+    for _ in range(runs):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return out, median(wall), median(cpu)
+
+
 def counterexamples(runs: int) -> None:
-    print(f"counterexamples: BFS vs BMC (seconds, median of {runs})")
+    print(f"counterexamples: BFS vs BMC (seconds, median of {runs}; wall and CPU of this "
+          "process: on a shared machine the CPU column is the quiet machine's wall time)")
     head = (f"{'check':<12} {'property':<24} {'BFS depth':>9} {'BFS s':>7} {'BMC depth':>9} "
-            f"{'BMC s':>8} {'confirm s':>9}")
+            f"{'BMC wall':>8} {'BMC cpu':>8} {'confirm wall':>12} {'confirm cpu':>11}")
     print(head)
     print("-" * len(head))
     for name, variant, prop in COUNTEREXAMPLES:
         model = build(load_check(name, variant=variant), [prop])
         eres, es = timed(lambda m=model: explicit.check(m), runs)
         edepth = eres.properties[0].depth
-        run, bs = timed(lambda m=model, d=edepth: bmc.run(m, m.properties, d), runs)
+        run, bs, bc = timed_cpu(lambda m=model, d=edepth: bmc.run(m, m.properties, d), runs)
         hit = run.hits.get(prop)
-        (chit, _), cs = timed(lambda m=model, d=edepth: bmc.confirm_length(m, m.properties[0], d),
-                              runs)
+        (chit, _), cs, cc = timed_cpu(
+            lambda m=model, d=edepth: bmc.confirm_length(m, m.properties[0], d), runs)
+        nan = float("nan")
         print(f"{name:<12} {prop:<24} {edepth:>9} {es:>7.2f} {hit.depth if hit else '-':>9} "
-              f"{bs:>8.2f} {cs if chit else float('nan'):>9.2f}")
+              f"{bs:>8.2f} {bc:>8.2f} {cs if chit else nan:>12.2f} {cc if chit else nan:>11.2f}",
+              flush=True)
     print()
 
 
@@ -113,6 +132,49 @@ def scaling(depth: int, budget: float) -> None:
     print()
 
 
+# (check, variant, properties that hold on it)
+INFERENCE = [("handshake", None, ["no_deadlock", "no_half_open_deadlock", "seq_agreement"]),
+             ("close", None, ["no_deadlock", "no_half_open_deadlock", "time_wait_safety",
+                              "seq_agreement"]),
+             ("half-open-keepalive", None, ["no_half_open_deadlock", "seq_agreement"]),
+             ("crash", None, ["seq_agreement"]),
+             ("time-wait", "rfc1337", ["time_wait_safety"])]
+SEQ32 = 1 << 32
+
+
+def inference(runs: int, only: str | None = None, timeout: float = 1800) -> None:
+    from tcpmodel.engines.inference import infer
+
+    print(f"inference: strengthenings mined and pruned, no hand-written one (seconds, median of "
+          f"{runs}; runs interleaved: check parameters, 2^32, check parameters, ...)")
+    head = (f"{'check':<20} {'property':<24} {'params':<10} {'result':<8} {'conj':>5} "
+            f"{'cands':>6} {'wall s':>8} {'cpu s':>8}")
+    print(head)
+    print("-" * len(head))
+    for name, variant, props in INFERENCE:
+        if only and name not in only.split(","):
+            continue
+        times: dict = {}
+        cpus: dict = {}
+        last: dict = {}
+        for _ in range(runs):
+            for label, over in (("check", {}), ("2^32", {"seq_space": SEQ32})):
+                model = build(load_check(name, overrides=over, variant=variant), props)
+                t0, c0 = time.perf_counter(), time.process_time()
+                inf = infer(model, timeout=timeout)
+                times.setdefault(label, []).append(time.perf_counter() - t0)
+                cpus.setdefault(label, []).append(time.process_time() - c0)
+                last[label] = inf
+        for label in ("check", "2^32"):
+            inf = last[label]
+            for p in props:
+                r = inf.results[p]
+                print(f"{name + ('/' + variant if variant else ''):<20} {p:<24} {label:<10} "
+                      f"{r.status:<8} {r.conjuncts:>5} {inf.candidates:>6} "
+                      f"{median(times[label]):>8.1f} {median(cpus[label]):>8.1f}", flush=True)
+    print()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
@@ -121,8 +183,11 @@ def main() -> None:
     ap.add_argument("--scaling-depth", type=int, default=14)
     ap.add_argument("--scaling-budget", type=float, default=60.0)
     ap.add_argument("--quick", action="store_true", help="one run, no scaling table")
-    ap.add_argument("--parts", default="counterexamples,proofs,scaling",
-                    help="comma-separated subset of counterexamples, proofs, scaling")
+    ap.add_argument("--checks", help="inference: only these checks (comma-separated)")
+    ap.add_argument("--infer-timeout", type=float, default=1800.0,
+                    help="inference: seconds per check and parameter set (default 1800)")
+    ap.add_argument("--parts", default="counterexamples,proofs,scaling,inference",
+                    help="comma-separated subset of counterexamples, proofs, scaling, inference")
     args = ap.parse_args()
     runs = 1 if args.quick else args.runs
     parts = set(args.parts.split(","))
@@ -130,6 +195,8 @@ def main() -> None:
         counterexamples(runs)
     if "proofs" in parts:
         proofs(runs, args.spacer)
+    if "inference" in parts:
+        inference(runs, args.checks, args.infer_timeout)
     if "scaling" in parts and not args.quick:
         scaling(args.scaling_depth, args.scaling_budget)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from .errors import InputError
 
 ENGINES = ("explicit", "z3", "both")
+INFER_MODES = ("auto", "always", "off")
 EXIT_OK, EXIT_VIOLATED, EXIT_UNKNOWN, EXIT_DISAGREE = 0, 1, 3, 4
 
 __all__ = ["CheckRun", "ENGINES", "Page", "Picture", "ScenarioRun", "chart", "check_names", "diff",
@@ -85,6 +86,14 @@ class CheckRun:
     cross_check: dict | None = None
 
     @property
+    def inference(self):
+        """The z3 engine's invariant inference (``tcpmodel.engines.inference.Inference``:
+        per-property results, ``toml()`` for a check file), or None when none ran."""
+        zres = self.z3 if self.z3 is not None else (
+            self.result if getattr(self.result, "engine", None) == "z3" else None)
+        return getattr(zres, "inference", None)
+
+    @property
     def name(self) -> str:
         return self.result.name
 
@@ -134,6 +143,13 @@ class CheckRun:
         from .report import render_check
         out = [render_check(self.model, r, witnesses=witnesses, diffs=diffs, coverage=coverage)
                for r in (self.result, self.z3) if r is not None]
+        inf = self.inference
+        if inf is not None:
+            lines = [inf.summary()]
+            if inf.toml():
+                lines.append("   inferred strengthening (for the check file):")
+                lines += ["     " + line for line in inf.toml().splitlines()]
+            out.append("\n".join(lines) + "\n")
         if self.cross_check is not None:
             out.append(render_cross_check(self.cross_check))
         return "\n".join(out)
@@ -144,6 +160,9 @@ class CheckRun:
         if self.z3 is not None:
             d["z3"] = self.z3.to_json()
             d["cross_check"] = self.cross_check
+        inf = self.inference
+        if inf is not None:
+            (d["z3"] if self.z3 is not None else d)["inference"] = inf.to_json()
         return d
 
     def _repr_html_(self) -> str:
@@ -160,18 +179,25 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
           properties: list[str] | None = None, engine: str = "explicit",
           max_states: int | None = None, timeout: float | None = None, workers: int = 1,
           depth: int | None = None, bmc_budget: float | None = None, spacer: bool = False,
-          proof_timeout: float | None = 120.0, samples: int = 2, progress=None,
-          quiet: bool = False, max_memory: int | None = None) -> CheckRun:
+          proof_timeout: float | None = 120.0, samples: int = 2, infer: str = "auto",
+          infer_timeout: float = 300.0, progress=None, quiet: bool = False,
+          max_memory: int | None = None) -> CheckRun:
     """Run one check and return its :class:`CheckRun`.
 
     ``check``: a name, a path or a model from :func:`load`.  ``engine``: ``"explicit"`` (BFS,
     the reference), ``"z3"`` (BMC to ``depth``, k-induction proofs) or ``"both"`` (compared:
     see ``CheckRun.cross_check``).  A limit reached (``max_states``, ``timeout``) gives
     ``unknown``, never ``holds``; so does ``max_memory`` (bytes held by the process).
+    ``infer`` (z3): ``"auto"`` infers a strengthening for an ``always`` property that has none
+    and that k-induction alone does not prove, ``"always"`` for every ``always`` property
+    (``CheckRun.inference``), ``"off"`` never; ``infer_timeout`` bounds it per check.
     ``progress``: a text stream for progress lines (e.g. ``sys.stderr``), or None; with
     ``quiet`` only a heartbeat on long runs and a warning when a run grows large."""
     if engine not in ENGINES:
         raise InputError(f"unknown engine '{engine}'", where="engine", fix="one of " + ", ".join(ENGINES))
+    if infer not in INFER_MODES:
+        raise InputError(f"unknown inference mode '{infer}'", where="infer",
+                         fix="one of " + ", ".join(INFER_MODES))
     model = _model(check, variant, params, properties)
     res = zres = cc = None
     if engine in ("explicit", "both"):
@@ -183,7 +209,8 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
     if engine in ("z3", "both") and not (res and res.stop_reason == "interrupted"):
         zres = _run_z3(model, res, depth=depth, timeout=timeout, spacer=spacer,
                        proof_timeout=proof_timeout, bmc_budget=bmc_budget,
-                       progress=None if quiet else progress)
+                       progress=None if quiet else progress, infer=infer,
+                       infer_timeout=infer_timeout)
         if res is not None:
             from .engines import crosscheck
             cc = crosscheck.cross_check(model, res, zres, samples=samples)
@@ -193,7 +220,8 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
     return out
 
 
-def _run_z3(model, eres, *, depth, timeout, spacer, proof_timeout, bmc_budget, progress):
+def _run_z3(model, eres, *, depth, timeout, spacer, proof_timeout, bmc_budget, progress,
+            infer, infer_timeout):
     """The z3 engine.  Beside the explicit engine it confirms the length of every trace the
     explicit engine found (two queries each) and BMC goes to ``depth`` (default BOTH_DEPTH)
     for the rest."""
@@ -206,7 +234,14 @@ def _run_z3(model, eres, *, depth, timeout, spacer, proof_timeout, bmc_budget, p
         def report(d, secs, name=model.check.name):
             if secs >= 1.0:
                 print(f"  [{name}] z3: BMC depth {d} in {secs:.1f} s", file=progress, flush=True)
+    from .engines import inference
+    say = None
+    if progress is not None:
+        def say(msg, name=model.check.name):
+            print(f"  [{name}] z3 inference: {msg}", file=progress, flush=True)
     return symbolic.check(model, depth=depth, timeout=timeout, spacer=spacer,
+                          infer=inference.infer, infer_mode=infer, say=say,
+                          infer_timeout=infer_timeout,
                           proof_timeout=proof_timeout, progress=report,
                           keep_going=eres is not None,
                           bmc_budget=(bmc_budget if bmc_budget is not None

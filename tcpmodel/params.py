@@ -22,16 +22,18 @@ class Param:
 UNBOUNDED = "unbounded"
 
 SCHEMA = {p.name: p for p in [
-    Param("seq_space", 8, "sequence numbers are taken modulo this", "int", 4, 256),
+    Param("seq_space", 8, "sequence numbers are taken modulo this (the explicit engine: up to "
+          "256; the z3 engine: up to 2^32 = 4294967296, TCP's own)", "int", 4, 1 << 32),
     Param("iss", "fixed", "ISS selection: 'fixed' (iss_a/iss_b) or 'any' (every value)", "choice",
           choices=("fixed", "any")),
     Param("iss_a", 0, "A's ISS when iss = 'fixed': one value, or a list with one per incarnation",
-          "int_or_list", 0, 255),
+          "int_or_list", 0, (1 << 32) - 1),
     Param("iss_b", 4, "B's ISS when iss = 'fixed': one value, or a list with one per incarnation",
-          "int_or_list", 0, 255),
-    Param("rcv_wnd", 2, "receive window in octets (what the acceptability test allows)", "int",
-          0, 64),
-    Param("data", 0, "data octets each side may SEND per connection", "int", 0, 8),
+          "int_or_list", 0, (1 << 32) - 1),
+    Param("rcv_wnd", 2, "receive window in octets (what the acceptability test allows; the "
+          "explicit engine: up to 64)", "int", 0, (1 << 31) - 1),
+    Param("data", 0, "data octets each side may SEND per connection (the explicit engine: up "
+          "to 8)", "int", 0, 1 << 16),
     Param("capacity", 2, "segments each channel holds", "int", 1, 16),
     Param("overflow", "drop", "a send into a full channel: 'drop' (tail drop, outside the loss "
           "budget, counted and shown) or 'block' (the step waits for room)", "choice",
@@ -163,6 +165,25 @@ def resolve(raw: dict, *, file: str | None = None, where_of=lambda k: None) -> d
                          "below half the space", file=file, where=where_of("seq_space"),
                          fix=f"use seq_space >= {need} or less data")
     return out
+
+
+# what the explicit engine (and everything that enumerates states: scenarios, Promela) accepts;
+# the z3 engine takes the schema's bounds (sequence numbers are bit-vectors there)
+EXPLICIT_LIMITS = {"seq_space": 256, "rcv_wnd": 64, "data": 8, "iss_a": 255, "iss_b": 255}
+
+
+def require_enumerable(params: dict, what: str = "the explicit engine") -> None:
+    """Raise an InputError when a parameter is beyond what enumeration can handle."""
+    for k, hi in EXPLICIT_LIMITS.items():
+        v = params.get(k)
+        values = v if isinstance(v, list) else [v]
+        if any(isinstance(x, int) and x > hi for x in values):
+            if k.startswith("iss") and params.get("iss") == "any":
+                continue
+            raise InputError(f"parameter {k} = {toml_value(v)} is beyond {what}'s reach "
+                             f"(at most {hi}: it enumerates every value)", where="--set",
+                             fix="use --engine z3 for large sequence spaces, windows and data, "
+                                 f"or set {k} <= {hi}")
 
 
 def allowed(p: Param) -> str:

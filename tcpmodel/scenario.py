@@ -20,6 +20,7 @@ from pathlib import Path
 from . import expr as E
 from .check import Check, build, resolve_named
 from .errors import InputError, did_you_mean
+from .params import require_enumerable
 from .props import STEP_ROOTS, system_scope
 from .spec import FLAGS, Src, parse_text, specs_dir
 from .system import SIDES
@@ -749,6 +750,7 @@ def run(name_or_path: str, *, variant: str | None = None, overrides: dict | None
         max_states: int = 2_000_000, timeout: float | None = None) -> Outcome:
     sc = load_scenario(name_or_path, variant=variant, overrides=overrides)
     model = build(sc.check, [])
+    require_enumerable(model.system.params, "scenario search")
     compile_lines(sc, model)
     return search(sc, model, max_states=max_states, timeout=timeout)
 

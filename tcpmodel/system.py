@@ -80,7 +80,8 @@ class System:
         self.overflow_drop = params["overflow"] == "drop"
         self.events = self.machines[0].events + NET_EVENTS
         self.attack_budget = params["attacker"]
-        self.injectable = self._injectable(params["attacker_flags"])
+        # every forgeable segment: n^2 codes per flag pattern, so only built for an attacker
+        self.injectable = self._injectable(params["attacker_flags"]) if self.attack_budget else []
 
     # ------------------------------------------------------------ interface
 

@@ -192,7 +192,9 @@ def test_progress_under_quiet_is_a_heartbeat_and_growth_is_warned(monkeypatch):
 def test_list_params_prints_toml_values_and_bounds():
     code, out, _ = run_cli("list", "params")
     assert code == 0 and "True" not in out and "default true" in out
-    assert re.search(r"seq_space\s+default 8\s+values 4\.\.256", out)
+    # the schema's bounds (the z3 engine's) and the explicit engine's own limit
+    assert re.search(r"seq_space\s+default 8\s+values 4\.\.4294967296: .*explicit engine: up to 256",
+                     out)
 
 
 def test_list_rules_prints_a_variants_rule_ids_in_order():

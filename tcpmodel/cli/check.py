@@ -73,6 +73,18 @@ def add_parser(sub) -> None:
                    help="z3: also try Spacer (CHC) when k-induction does not prove a property")
     c.add_argument("--proof-timeout", type=SECONDS, default=120.0, metavar="SECONDS",
                    help="z3: time for the proof attempts of one property (default 120)")
+    c.add_argument("--infer", action="store_true",
+                   help="z3: infer a strengthening for every 'always' property (mined from the "
+                        "explicit engine's reachable states at small parameters, pruned by Z3 "
+                        "at the check's) instead of the check's own; by default only properties "
+                        "without one that k-induction alone does not prove get one")
+    c.add_argument("--no-infer", action="store_true",
+                   help="z3: never infer strengthenings (k-induction with the check's own only)")
+    c.add_argument("--infer-out", metavar="FILE",
+                   help="z3: write the inferred strengthenings to FILE as [define] and "
+                        "[strengthen] entries for a check file (implies --infer)")
+    c.add_argument("--infer-timeout", type=SECONDS, default=300.0, metavar="SECONDS",
+                   help="z3: time for inference per check (default 300)")
     c.add_argument("--samples", type=NONNEGATIVE, default=2, metavar="N",
                    help="both: confirm N random BFS states per depth reachable in exactly that "
                         "many Z3 steps (default 2; 0 to skip)")
@@ -87,6 +99,13 @@ def run(args) -> int:
     if args.engine != "explicit" and args.graph:
         raise InputError("--graph needs the explicit engine", where="command line",
                          fix="drop --graph or use --engine explicit")
+    if (args.infer or args.infer_out or args.no_infer) and args.engine == "explicit":
+        raise InputError("--infer, --infer-out and --no-infer are options of the z3 engine",
+                         where="command line", fix="add --engine z3 (or --engine both)")
+    if args.no_infer and (args.infer or args.infer_out):
+        raise InputError("--no-infer contradicts --infer/--infer-out", where="command line",
+                         fix="drop one of them")
+    infer = "always" if (args.infer or args.infer_out) else "off" if args.no_infer else "auto"
     # load and build everything first: bad input fails before any search runs
     models = [api.load(n, params=overrides, variant=args.variant, properties=args.property)
               for n in names]
@@ -101,9 +120,12 @@ def run(args) -> int:
                         timeout=args.timeout, workers=args.workers, depth=args.depth,
                         bmc_budget=args.bmc_budget, spacer=args.spacer,
                         proof_timeout=args.proof_timeout, samples=args.samples,
+                        infer=infer, infer_timeout=args.infer_timeout,
                         progress=sys.stderr, quiet=args.quiet, max_memory=limit)
         if run.result.engine == "explicit":
             _outputs(run, args, len(models))
+        if run.inference is not None and args.infer_out:
+            _write_inferred(run.inference, args.infer_out, len(models))
         runs.append(run)
         if not args.json:
             print(run.text(witnesses=args.witnesses, diffs=not args.no_diffs,
@@ -131,6 +153,16 @@ def _outputs(run, args, nchecks) -> None:
         _export_graph(run.model, run.result, args.graph, args.graph_limit, nchecks)
     if args.out:
         api.write_traces(run, args.out, args.witnesses)
+
+
+def _write_inferred(inf, path: str, nchecks: int) -> None:
+    from ..render.files import emit
+    target = path
+    if nchecks > 1:
+        stem, dot, ext = path.rpartition(".")
+        target = f"{stem}-{inf.check}.{ext}" if dot else f"{path}-{inf.check}"
+    emit(inf.toml() or f"# tcpmodel: no strengthening could be inferred for {inf.check}\n", target)
+    print(f"  inferred strengthening written to {target}", file=sys.stderr)
 
 
 def _one_check(job) -> tuple | None:

@@ -81,7 +81,26 @@ def compare(model, eres, zres) -> list[str]:
             if bad:
                 out.append(f"{e.name}: proved with a strengthening that fails on {bad:,} "
                            "reachable states")
+    inf = getattr(zres, "inference", None)
+    if inf is not None and ex is not None and ex.complete:
+        for name, r in inf.results.items():
+            if r.status == "proved":
+                bad = len(states_violating(model, ex.states, r.text))
+                if bad:
+                    out.append(f"{name}: proved with an inferred strengthening that fails on "
+                               f"{bad:,} reachable states")
     return out
+
+
+def states_violating(model, states, text: str) -> list:
+    """The explicit states where the state formula ``text`` is false (closure compiler: the
+    explicit engine's meaning of the same text the z3 engine proved)."""
+    from .. import expr as E
+    from ..props import system_scope
+    scope = system_scope(model.system, {k: t.node for k, t in model.check.defines.items()},
+                         model.check.params)
+    test = E.Compiler(scope).compile(E.parse(text), E.BOOL).fn
+    return [s for s in states if not test((s, None, None, None))]
 
 
 def sample_states(exploration, per_depth: int = 1, max_depth: int | None = None,

@@ -29,6 +29,7 @@ from __future__ import annotations
 from .. import expr as E
 from ..endpoint import FLAG_BIT, SEG_FIELDS
 from ..errors import InputError
+from ..params import require_enumerable
 from ..props import system_scope
 from ..system import NET_EVENTS
 from .pml_expr import PromelaCompiler
@@ -728,6 +729,7 @@ def _script_text(check, side: int, i: int):
 
 def export_promela(model, hidden: bool = True) -> str:
     """The Promela text of a built model (see the module docstring)."""
+    require_enumerable(model.system.params, "the Promela export")
     if model.system.cap > 250 or len(model.system.machines[0].states) > 250:
         raise InputError("the model is too large for the Promela export", where="export",
                          fix="use a capacity below 250")

@@ -14,6 +14,7 @@ import time
 from array import array
 
 from ...memory import in_use
+from ...params import require_enumerable
 from ...results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
 from ...trace import build_trace
 from .exploration import Exploration, Progress
@@ -30,6 +31,7 @@ def explore(system, props, *, max_states: int | None = None, timeout: float | No
     both give the same states, ids, parents, counts and verdicts.
     ``max_memory``: stop ("max-memory", verdicts unknown) once the process holds more bytes.
     """
+    require_enumerable(system.params)
     if engine == "fast":
         from .vectorised import explore_fast
         from .tables import TooLarge

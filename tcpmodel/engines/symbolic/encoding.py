@@ -67,6 +67,8 @@ class Encoding:
         self.user = list(m.user_events)
         self.timers = list(m.timer_events)
         self.round_trip = sorted(m.round_trip)
+        self._template = None          # (variables, T(s, c, t), Step) built once: see trans
+        self._enabled_template = None  # (state variables, "some action is enabled")
 
     def seg_values(self, seg: dict) -> dict:
         return self.rx.seg_values(seg)
@@ -88,8 +90,16 @@ class Encoding:
         return self.lay.wellformed(s)
 
     def trans(self, s: State, c: Choice, t: State):
-        st = self.step(s, c)
-        return z3.And(as_bool(st.guard), self.lay.equal(st.next, t)), st
+        """T(s, c, t) and the step's terms, as a copy of one template built once: building
+        the circuit in Python costs 0.1-0.5 s a step, substituting it a few milliseconds."""
+        if self._template is None:
+            ts, tc, tt = self.state("tpl_s_"), self.choice("tpl_c_"), self.state("tpl_t_")
+            st = self.step(ts, tc)
+            tr = z3.And(as_bool(st.guard), self.lay.equal(st.next, tt))
+            self._template = (ts.terms() + _choice_terms(tc) + tt.terms(), tr, st)
+        keys, tr, st = self._template
+        pairs = list(zip(keys, s.terms() + _choice_terms(c) + t.terms()))
+        return z3.substitute(tr, *pairs), _subst_step(st, pairs, c, t)
 
     # ---------------------------------------------------------- the composed step
 
@@ -334,16 +344,43 @@ class Encoding:
     def _exists_isn(self, g, isn, side):
         if not _mentions(g, isn):
             return g
-        values = sorted({v for ch in self.machines[side].iss_choices for v in ch})
-        if len(values) <= 16:
+        choices = self.machines[side].iss_choices
+        values = (sorted({v for ch in choices for v in ch})
+                  if sum(len(ch) for ch in choices) <= 16 else None)
+        if values is not None:
             return or_(*[z3.substitute(g, (isn, z3.BitVecVal(v, self.lay.k))) for v in values])
         return z3.Exists([isn], g)
 
     def terminal(self, s: State):
-        return as_bool(not_(self.enabled(s)))
+        """No action is enabled in ``s`` (a copy of a template built once, like ``trans``)."""
+        if self._enabled_template is None:
+            ts = self.state("tpl_en_")
+            self._enabled_template = (ts.terms(), as_bool(self.enabled(ts)))
+        keys, en = self._enabled_template
+        return z3.Not(z3.substitute(en, *zip(keys, s.terms())))
 
 
-# ------------------------------------------------------------------ channel operations
+# ------------------------------------------------------------------ helpers
+
+def _choice_terms(c: Choice) -> list:
+    return [c.kind, c.side, c.ev, c.slot, c.isn]
+
+
+def _subst(x, pairs):
+    return x if isinstance(x, (bool, int)) else z3.substitute(x, *pairs)
+
+
+def _subst_step(st: Step, pairs, c: Choice, t: State) -> Step:
+    """The template's step with its variables renamed (``next`` is the target state)."""
+    r = st.reaction
+    reaction = Reaction(_subst(r.state, pairs), {k: _subst(v, pairs) for k, v in r.fields.items()},
+                        _subst(r.send, pairs), {k: _subst(v, pairs) for k, v in r.seg.items()},
+                        _subst(r.rule, pairs), _subst(r.signal, pairs), _subst(r.range_ok, pairs),
+                        _subst(r.chooses, pairs))
+    return Step(_subst(st.guard, pairs), t, c, [_subst(k, pairs) for k in st.kind_is], reaction,
+                _subst(st.ev, pairs), _subst(st.stale, pairs),
+                {k: _subst(v, pairs) for k, v in st.seg.items()})
+
 
 def _is(x, v):
     if isinstance(x, int):

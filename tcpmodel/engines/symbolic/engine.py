@@ -57,12 +57,18 @@ class _CtrlC:
 def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, prove: bool = True,
           spacer: bool = False, proof_timeout: float | None = 120.0, kmax: int = DEFAULT_KMAX,
           progress=None, keep_going: bool = False, lengths: dict | None = None,
-          bmc_budget: float | None = None) -> CheckResult:
+          bmc_budget: float | None = None, infer=None, infer_mode: str = "auto",
+          infer_timeout: float | None = 300.0, say=None) -> CheckResult:
     """Proofs first for ``always`` properties (a proved one needs no BMC), then BMC of the rest
     up to ``depth``, then proofs that no witness exists for ``sometimes`` properties BMC did
     not satisfy.  ``timeout`` bounds the whole run, ``bmc_budget`` the depth-by-depth BMC (its
     cost grows 2-3x per depth: the budget turns "hours at depth 20" into "unknown, holds up to
     depth d"), ``proof_timeout`` each property's proofs.
+
+    ``infer`` (``engines.inference.infer``, passed in: it needs the explicit engine): with
+    ``infer_mode`` "auto", ``always`` properties without a strengthening that k-induction does
+    not prove get an inferred one; with "always", every ``always`` property does (the check's
+    own strengthening is ignored).  ``res.inference`` keeps what was inferred.
 
     ``lengths`` (cross-checking): property name -> the length of the explicit engine's shortest
     trace, confirmed by two queries (nothing shorter, something at exactly that length)
@@ -74,7 +80,8 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
         prover = Prover(enc)
         with _CtrlC(prover):
             return _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kmax,
-                          progress, keep_going, lengths, bmc_budget)
+                          progress, keep_going, lengths, bmc_budget,
+                          (infer, infer_mode, infer_timeout, say))
     except OverflowError as e:   # a constant beyond the bit-vector encoding (exprs.Sorts.val)
         from ...errors import InputError
         raise InputError(f"the z3 engine cannot encode this check: {e}", file=model.check.path,
@@ -83,7 +90,7 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
 
 
 def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kmax, progress,
-           keep_going, lengths, bmc_budget) -> CheckResult:
+           keep_going, lengths, bmc_budget, inference) -> CheckResult:
     t0 = time.monotonic()
     lengths = lengths or {}
     safety = [p for p in model.properties if p.kind in SAFETY_KINDS]
@@ -94,10 +101,23 @@ def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kma
             if not prover.interrupted:  # an interrupted query proves nothing either way
                 hits[p.name], errors[p.name] = hit, err
     proofs: dict = {}
+    infer, infer_mode, infer_timeout, say = inference
+    inferred = None
     if prove:
+        forced = infer is not None and infer_mode == "always"
         for p in safety:
-            if p.kind == "always" and p.name not in lengths:
+            if p.kind == "always" and p.name not in lengths and not forced:
                 proofs[p.name] = _prove(prover, p, spacer, _left(timeout, t0, proof_timeout), kmax)
+        wanted = [p for p in safety if p.kind == "always" and p.name not in lengths
+                  and (forced or (infer_mode == "auto" and p.strengthen is None
+                                  and proofs[p.name].status != "proved"))]
+        if infer is not None and wanted and not prover.interrupted:
+            inferred = infer(model, wanted, timeout=_left(timeout, t0, infer_timeout),
+                             progress=say)
+            for p in wanted:
+                proof = _inferred_proof(inferred.results[p.name])
+                if proof.status == "proved" or p.name not in proofs:
+                    proofs[p.name] = proof
     todo = [p for p in safety if p.name not in lengths and not prover.interrupted
             and (proofs.get(p.name) is None or proofs[p.name].status != "proved")]
 
@@ -151,9 +171,24 @@ def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kma
             proof = _prove(prover, p, spacer, _left(timeout, t0, proof_timeout), kmax)
         res.properties.append(_verdict(model.system, p, bounded, proof))
     res.seconds = time.monotonic() - t0
+    res.inference = inferred
     if prover.interrupted:
         res.stop_reason, res.complete = "interrupted", False
     return res
+
+
+def _inferred_proof(r) -> Proof:
+    """A Proof from an inference outcome (``engines.inference.Inferred``)."""
+    if r.status == "proved":
+        return Proof("proved", "k-induction with inferred strengthening k=1", r.seconds,
+                     f"inferred: {r.detail}")
+    detail = f"inference {r.status}: {r.detail}"
+    if r.dropped_last:
+        detail += "; dropped last: " + "; ".join(r.dropped_last[:6])
+        if len(r.dropped_last) > 6:
+            detail += f" (and {len(r.dropped_last) - 6} more)"
+    return Proof("failed" if r.status == "failed" else "unknown", "invariant inference",
+                 r.seconds, detail, [], r.cti or None)
 
 
 def _confirm(model, p, length: int, enc, timeout):
@@ -212,7 +247,9 @@ def _verdict(system, p, bounded: str | None, proof: Proof | None) -> PropertyRes
         return PropertyResult(**base, verdict=verdict, method=proof.method, detail=detail,
                               seconds=proof.seconds)
     # a sometimes-property's witness usually lies past the bound: its CTI would be noise
-    cti = [describe_state(system, x) for x in proof.cti] if p.kind == "always" else None
+    cti = None
+    if p.kind == "always":
+        cti = proof.cti_text or [describe_state(system, x) for x in proof.cti]
     outcome = "failed" if proof.status == "failed" else "gave no answer"
     return PropertyResult(**base, verdict=UNKNOWN, method=f"BMC; {proof.method} {outcome}",
                           detail=f"{bounded}; {proof.method}: {proof.detail}",

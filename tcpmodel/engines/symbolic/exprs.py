@@ -6,8 +6,9 @@ Representation (chosen so that every operation means exactly what ``expr.value_o
 - ``bool`` is a Z3 Bool;
 - ``seq`` is a bit-vector of ``seq_bits`` bits holding 0..n-1 (n = seq_space); when n is a power
   of two the hardware wrap-around *is* arithmetic modulo n, otherwise results are reduced;
-- ``int`` is a signed bit-vector of ``INT_BITS`` bits (model integers are small: data counts,
-  segment lengths, distances below n; an expression that leaves +-2^15 would wrap here);
+- ``int`` is a signed bit-vector of ``Sorts.int_bits`` bits: at least 16, and two more than a
+  sequence number, so a forward distance (0..n-1) and data counts below n/2 fit exactly, also
+  at seq_space = 2^32 (an expression that leaves that range would wrap here);
 - an enumeration (states, events, ...) is a bit-vector holding the value's index.
 
 Names are bound lazily: a Z3 scope answers a name with a term only when an expression reads it,
@@ -20,7 +21,7 @@ import z3
 
 from ... import expr as E
 
-INT_BITS = 16
+MIN_INT_BITS = 16
 
 
 def bits_for(count: int) -> int:
@@ -35,12 +36,13 @@ class Sorts:
         self.n = n
         self.seq_bits = bits_for(n)
         self.pow2 = n == 1 << self.seq_bits
+        self.int_bits = max(MIN_INT_BITS, self.seq_bits + 2)
 
     def width(self, t) -> int:
         if t == E.SEQ:
             return self.seq_bits
         if t == E.INT:
-            return INT_BITS
+            return self.int_bits
         if isinstance(t, E.Enum):
             return bits_for(len(t.values))
         raise TypeError(f"no bit-vector width for type {t}")
@@ -65,10 +67,10 @@ class Sorts:
         if self.pow2:
             return z3.Extract(k - 1, 0, x)
         # % on bit-vectors is bvsmod: the result takes the divisor's sign, like Python's %
-        return z3.Extract(k - 1, 0, x % z3.BitVecVal(self.n, INT_BITS))
+        return z3.Extract(k - 1, 0, x % z3.BitVecVal(self.n, self.int_bits))
 
     def int_of_seq(self, s):
-        return z3.ZeroExt(INT_BITS - self.seq_bits, s)
+        return z3.ZeroExt(self.int_bits - self.seq_bits, s)
 
     def dist(self, a, b):
         """(a - b) mod n as a seq-width term."""
@@ -132,7 +134,8 @@ class Z3Compiler(E.Compiler):
             return E.Compiled(E.BOOL, z3.And([z3.Implies(u, t) for u, t in terms] + [True]))
         if func == "any":
             return E.Compiled(E.BOOL, z3.Or([z3.And(u, t) for u, t in terms] + [False]))
-        one, zero = z3.BitVecVal(1, INT_BITS), z3.BitVecVal(0, INT_BITS)
+        w = self.sorts.int_bits
+        one, zero = z3.BitVecVal(1, w), z3.BitVecVal(0, w)
         return E.Compiled(E.INT, sum((z3.If(z3.And(u, t), one, zero) for u, t in terms), zero))
 
     def _apply(self, op, args, extra):

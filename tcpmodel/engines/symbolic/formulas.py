@@ -8,7 +8,7 @@ import z3
 from ... import expr as E
 from ...props import parse_formula, system_scope
 from .encoding import CALL, CRASH, DUP, LOSS, RCV, TIMER, EncodingError, Step
-from .exprs import INT_BITS, Z3Compiler, Z3Scope
+from .exprs import Z3Compiler, Z3Scope
 from .state import State, and_, as_bool, ite, mux, or_
 
 ROOTS = ("prev.actor", "prev.peer", "prev.a", "prev.b", "actor", "peer", "a", "b")
@@ -62,14 +62,14 @@ class PropertyTerms:
                     side = step.choice.side if base == "actor" else 1 - step.choice.side
                 return self._endpoint(st, side, attr)
         if name in ("ab.size", "ba.size"):
-            return _int(post.chan[0 if name == "ab.size" else 1].length)
+            return self._int(post.chan[0 if name == "ab.size" else 1].length)
         if name in ("ab", "ba"):
             ch = post.chan[0 if name == "ab" else 1]
             return [(z3.ULT(i, ch.length), self._element(slot)) for i, slot in enumerate(ch.slots)]
         if name == "terminal":
             return self.terminal(post)
         if name in ("losses", "dups", "crashes"):
-            return _int({"losses": post.loss, "dups": post.dup, "crashes": post.crash}[name])
+            return self._int({"losses": post.loss, "dups": post.dup, "crashes": post.crash}[name])
         if name.startswith("step.") and step is not None:
             return self._step(name[5:], step)
         return None
@@ -77,8 +77,8 @@ class PropertyTerms:
     def _element(self, slot: dict) -> dict:
         """The seg.* names of a quantifier body (props.SEG_ELEMENT) for one slot."""
         v = self.enc.seg_values(slot)
-        v["seg.sender_inc"] = _int(slot["stag"])
-        v["seg.receiver_inc"] = _int(slot["rtag"])
+        v["seg.sender_inc"] = self._int(slot["stag"])
+        v["seg.receiver_inc"] = self._int(slot["rtag"])
         return v
 
     def _endpoint(self, st: State, side, attr):
@@ -88,14 +88,17 @@ class PropertyTerms:
         if attr in lay.machines[0].field_index:
             return mux(side, [lay.field_value(st.local[x], attr) for x in (0, 1)])
         if attr == "inc":
-            return _int(mux(side, st.inc))
+            return self._int(mux(side, st.inc))
         if attr == "pc":
-            return _int(mux(side, st.pc))
+            return self._int(mux(side, st.pc))
         if attr == "done":
             scripts = lay.system.scripts
             return as_bool(mux(side, [z3.UGE(st.pc[x], len(scripts[x])) if scripts[x] is not None
                                       else z3.BoolVal(False) for x in (0, 1)]))
         return None
+
+    def _int(self, bv):
+        return z3.ZeroExt(self.enc.sorts.int_bits - bv.size(), bv)
 
     def _step(self, attr, step: Step):
         enc = self.enc
@@ -128,7 +131,3 @@ class PropertyTerms:
                 none = z3.BoolVal(False) if z3.is_bool(v) else z3.BitVecVal(0, v.size())
                 return ite(present, v, none)
         return None
-
-
-def _int(bv):
-    return z3.ZeroExt(INT_BITS - bv.size(), bv)

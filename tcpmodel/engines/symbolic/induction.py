@@ -33,6 +33,7 @@ class Proof:
     seconds: float = 0.0
     detail: str = ""
     cti: list = field(default_factory=list)   # explicit states of a counterexample to induction
+    cti_text: list | None = None              # ... or its lines, already described
 
 
 class Prover:

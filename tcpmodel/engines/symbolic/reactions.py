@@ -16,7 +16,7 @@ import z3
 from ... import expr as E
 from ...endpoint import FLAG_BIT
 from ...system import NET_EVENTS
-from .exprs import INT_BITS, Z3Compiler, Z3Scope, bits_for
+from .exprs import Z3Compiler, Z3Scope, bits_for
 from .state import Layout, and_, ite, or_
 
 
@@ -74,9 +74,10 @@ class Reactor:
         bit = {f: z3.Extract(i, i, flags) == 1 for f, i in
                (("SYN", 0), ("ACK", 1), ("FIN", 2), ("RST", 3))}
         assert [FLAG_BIT[f] for f in ("SYN", "ACK", "FIN", "RST")] == [1, 2, 4, 8]
-        data = z3.ZeroExt(INT_BITS - 1, seg["data"])
-        one = z3.BitVecVal(1, INT_BITS)
-        zero = z3.BitVecVal(0, INT_BITS)
+        w = self.sorts.int_bits
+        data = z3.ZeroExt(w - 1, seg["data"])
+        one = z3.BitVecVal(1, w)
+        zero = z3.BitVecVal(0, w)
         length = data + z3.If(bit["SYN"], one, zero) + z3.If(bit["FIN"], one, zero)
         out = {"seg.seq": seg["seq"], "seg.ack": seg["ack"], "seg.data": data, "seg.len": length}
         out.update({f"seg.{f}": b for f, b in bit.items()})
@@ -198,7 +199,7 @@ class Reactor:
         zeros = {"state": z3.BitVecVal(0, self.lay.st_bits)}
         for f in self.lay.fields:
             zeros[f.name] = (z3.BoolVal(False) if f.kind == "bool" else
-                             z3.BitVecVal(0, self.lay.k if f.kind == "seq" else INT_BITS))
+                             z3.BitVecVal(0, self.lay.k if f.kind == "seq" else self.sorts.int_bits))
         env = dict(zeros, **self.seg_values(seg), msl_expired=z3.BoolVal(False))
         out = z3.BitVecVal(self.n_events, self.ev_bits)  # unreachable: classify is complete
         for ev, t in reversed(m.spec.classify):

@@ -20,7 +20,7 @@ import z3
 
 from ... import expr as E
 from ...endpoint import FLAG_BIT
-from .exprs import INT_BITS, Sorts, bits_for
+from .exprs import Sorts, bits_for
 
 SEG_KEYS = ("seq", "ack", "flags", "data", "stag", "rtag")
 ACK_BIT = FLAG_BIT["ACK"]
@@ -211,7 +211,7 @@ class Layout:
         f = self.fields[self.machines[0].field_index[name]]
         v = local[name]
         if f.kind == "range":
-            return z3.ZeroExt(INT_BITS - self.field_bits[name], v) + f.lo
+            return z3.ZeroExt(self.sorts.int_bits - self.field_bits[name], v) + f.lo
         return v
 
     def field_type(self, name: str):
