@@ -12,7 +12,7 @@ from ...results import HOLDS, UNKNOWN, VIOLATED, PropertyResult
 from ...trace import build_trace
 from .fair_cycles import Graph, find_lasso
 
-LIVENESS_KINDS = ("eventually", "leads_to", "always_eventually")
+LIVENESS_KINDS = ("eventually", "leads_to", "always_eventually", "ltl")
 
 # Every fairness class, and the default assumption for it.
 FAIRNESS_DEFAULTS = {
@@ -62,15 +62,30 @@ def check_liveness(model, ex, prop, fairness: dict, graph: Graph, tree: dict):
     warnings = []
 
     def holds_at(fn):
-        return [bool(fn((states[v], not graph.succ[v], None, None))) for v in range(n)]
+        return [bool(fn((states[v], graph.terminal(v), None, None))) for v in range(n)]
 
-    p = holds_at(prop.test)
     strength = strength_fn(fairness)
-    res = PropertyResult(prop.name, prop.kind, prop.formula, HOLDS, prop.doc, method="explicit SCC")
-    if prop.kind == "eventually":
+    recovery = bool(getattr(system, "recovery", False))
+    loop_graph = graph.without_attacker() if recovery else None
+    res = PropertyResult(prop.name, prop.kind, prop.formula, HOLDS, prop.doc,
+                         method="explicit SCC" if prop.kind != "ltl" else "explicit Büchi product")
+    if prop.kind == "ltl":
+        from .ltl_check import find_violation
+        vals = [holds_at(fn) for fn in prop.atoms]
+        interned: dict = {}
+        truth = []
+        for v in range(n):
+            key = frozenset(i for i, col in enumerate(vals) if col[v])
+            truth.append(interned.setdefault(key, key))
+        lasso, size = find_violation(graph, prop.parsed.ltl, truth, strength, recovery=recovery)
+        product_note = f"; product {size:,} nodes"
+    elif prop.kind == "eventually":
+        p = holds_at(prop.test)
         avoid = {v for v in range(n) if not p[v]}
-        lasso = find_lasso(graph, avoid, [v for v in graph.initial if v in avoid], strength)
+        lasso = find_lasso(graph, avoid, [v for v in graph.initial if v in avoid], strength,
+                           loop_graph=loop_graph)
     else:
+        p = holds_at(prop.test)
         if prop.kind == "leads_to":
             q = holds_at(prop.goal)
             avoid = {v for v in range(n) if not q[v]}
@@ -82,10 +97,15 @@ def check_liveness(model, ex, prop, fairness: dict, graph: Graph, tree: dict):
             avoid = {v for v in range(n) if not p[v]}
             starts = list(avoid)
         lasso = find_lasso(graph, avoid, starts, strength,
-                           start_dist={v: tree[v][2] for v in starts}, init_tree=tree)
+                           start_dist={v: tree[v][2] for v in starts}, init_tree=tree,
+                           loop_graph=loop_graph)
     assumed = ", ".join(f"{k}={v}" for k, v in fairness.items() if v != "none") or "no fairness"
+    if recovery:
+        assumed += ", the attack ends"
     if lasso is None:
         res.detail = f"every fair run ({assumed})"
+        if prop.kind == "ltl":
+            res.detail += product_note
         if warnings:
             res.detail = "vacuous: " + res.detail
         return res, warnings
