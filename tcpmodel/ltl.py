@@ -239,6 +239,7 @@ def to_gba(f) -> GBA:
     """The generalised Büchi automaton accepting exactly the runs satisfying ``f`` (any form:
     it is put in negation normal form first)."""
     f = fold(nnf(f))
+    untils = sorted({g for g in _subformulas(f) if g[0] == "U"}, key=repr)
     init = -1
     incoming: list = []
     olds: list = []
@@ -247,7 +248,10 @@ def to_gba(f) -> GBA:
     while stack:
         inc, new, old, nxt = stack.pop()
         if not new:
-            key = (old, nxt)
+            # nodes with the same letter, obligations and acceptance are the same node
+            # (merging them keeps GPVW's automaton small for disjunctions of eventualities)
+            key = (frozenset(g for g in old if g[0] in ("ap", "nap")), nxt,
+                   tuple(u not in old or u[2] in old for u in untils))
             j = index.get(key)
             if j is not None:
                 incoming[j] |= inc
@@ -288,12 +292,18 @@ def to_gba(f) -> GBA:
         for i in incoming[j]:
             if i != init:
                 succ[i].append(j)
-    untils = sorted({g for old in olds for g in old if g[0] == "U"}, key=repr)
     accept = [{j for j in range(n) if u not in olds[j] or u[2] in olds[j]} for u in untils]
     pos = [frozenset(g[1] for g in old if g[0] == "ap") for old in olds]
     neg = [frozenset(g[1] for g in old if g[0] == "nap") for old in olds]
     initial = [j for j in range(n) if init in incoming[j]]
     return GBA(pos, neg, [sorted(s) for s in succ], initial, accept)
+
+
+def _subformulas(f):
+    yield f
+    for x in f[1:]:
+        if isinstance(x, tuple):
+            yield from _subformulas(x)
 
 
 def _neg_literal(lit):

@@ -53,10 +53,11 @@ SCHEMA = {p.name: p for p in [
     Param("spurious_rto", False,
           "a retransmission may fire while the original, or a peer segment that would change "
           "this endpoint (its ACK), is still in flight", "bool"),
-    Param("attacker", 0, "budget of an attacker on the network: each step drops any segment or "
-          "injects one with chosen flags, SEQ and ACK", "int", 0, 8),
-    Param("attacker_flags", ["SYN", "SYN,ACK", "ACK", "RST", "RST,ACK"],
-          "the control-flag patterns the attacker may inject", "flag_list"),
+    Param("attacker", 0, "an attacker on the network: a budget of actions for an on-path "
+          "attacker (drop, forge, replay), 'unbounded', or a preset: 'on-path', 'off-path' "
+          "(blind injection), 'lossy', or 'none' (see [attacker] in check files)", "attacker", 0, 64),
+    Param("attacker_flags", ["SYN", "SYN,ACK", "ACK", "RST", "RST,ACK", "FIN,ACK"],
+          "the control-flag patterns the attacker may forge", "flag_list"),
     Param("keepalive", False, "idle synchronized endpoints send keep-alives (RFC 9293 §3.8.4)",
           "bool"),
     Param("user_timeout", False, "the user timeout may abort a connection with unacknowledged data",
@@ -92,14 +93,21 @@ def coerce(name: str, value, *, file: str | None = None, where: str | None = Non
                 if f.strip() not in flags:
                     raise bad(f"unknown control flag '{f.strip()}'", f'{name} = ["SYN", "RST,ACK"]')
         return value
-    if p.kind == "int_or_unbounded" and value == UNBOUNDED:
+    if p.kind in ("int_or_unbounded", "attacker") and value == UNBOUNDED:
         return value
+    if p.kind == "attacker" and isinstance(value, str):
+        from .attacker import PRESETS
+        if value in PRESETS or value == "none":
+            return value
+        raise bad("not a budget, 'unbounded' or a preset", f'{name} = "off-path" (or '
+                  + ", ".join(PRESETS) + ")")
     if p.kind == "int_or_list" and isinstance(value, list):
         if not value:
             raise bad("the list is empty", f"{name} = [{p.default}]")
         return [coerce(name, v, file=file, where=where) for v in value]
     if not isinstance(value, int) or isinstance(value, bool):
-        extra = " or 'unbounded'" if p.kind == "int_or_unbounded" else ""
+        extra = (" or 'unbounded'" if p.kind == "int_or_unbounded" else
+                 ", 'unbounded' or a preset" if p.kind == "attacker" else "")
         raise bad(f"expected an integer{extra}", f"{name} = {p.default}")
     if not p.lo <= value <= p.hi:
         raise bad(f"must be between {p.lo} and {p.hi}", f"{name} = {p.default}")

@@ -26,12 +26,15 @@ from .tomlfile import check_keys, load_toml, toml_value
 from .trace import build_trace
 
 LINE_KEYS = {"send", "by", "via", "fate", "name", "where", "arrive", "call", "crash", "timeout",
-             "dup", "then", "note", "data", "signal", "inject", "to"}
+             "dup", "then", "note", "data", "signal", "inject", "to", "lose", "drop", "replay",
+             "rule"}
 FATES = ("arrives", "lost", "dropped", "delayed")
-KINDS = ("call", "rcv", "timer", "loss", "dup", "crash", "drop", "inject")
-LINE_KINDS = ("send", "inject", "arrive", "call", "crash", "timeout", "dup")
+KINDS = ("call", "rcv", "timer", "loss", "dup", "crash", "drop", "inject", "replay")
+LINE_KINDS = ("send", "inject", "arrive", "call", "crash", "timeout", "dup", "lose", "drop",
+              "replay")
+NAMED_KINDS = {"arrive": "rcv", "dup": "dup", "lose": "loss", "drop": "drop", "replay": "replay"}
 SCENARIO_KEYS = {"title", "source", "variant", "expect", "params", "scripts", "allow", "start",
-                 "line", "define", "note"}
+                 "line", "define", "note", "attacker"}
 
 
 def scenarios_dir() -> Path:
@@ -58,6 +61,7 @@ class Line:
     where_text: str | None = None
     then: dict = field(default_factory=dict)   # side -> state index
     signal: str | None = None                  # the completing step must signal this
+    rule: str | None = None                    # ... and be handled by this rule
     note: str = ""
     src: Src | None = None
 
@@ -75,6 +79,10 @@ class Line:
             return f"the delayed segment '{self.target}' arrives"
         if self.kind == "dup":
             return f"the network duplicates '{self.target}'"
+        if self.kind == "lose":
+            return f"the network loses '{self.target}'"
+        if self.kind in ("drop", "replay"):
+            return f"the attacker {self.kind}s '{self.target}'"
         if self.kind == "crash":
             return f"{who} crashes"
         return f"{who}: {self.event}"
@@ -180,9 +188,13 @@ def load_check_from_text(load_check, path: str, text: str, variant: str, overrid
 
 
 def _check_text(d: dict) -> str:
-    """The model part of a scenario (params, scripts, define) as check-file TOML."""
+    """The model part of a scenario (params, scripts, define, attacker) as check-file TOML."""
     out = []
-    for table in ("params", "scripts", "define"):
+    params = d.get("params", {})
+    if "attacker" in d or params.get("attacker", 0) not in (0, None):
+        # a scenario may pin forged numbers with 'where': search every value, not one per class
+        d = dict(d, attacker=dict({"values": "all"}, **d.get("attacker", {})))
+    for table in ("params", "scripts", "define", "attacker"):
         if table in d:
             out.append(f"[{table}]")
             for k, v in d[table].items():
@@ -221,10 +233,13 @@ def compile_lines(sc: Scenario, model) -> None:
             ln.fate = raw.get("fate", "arrives")
             if ln.fate not in FATES:
                 raise src.error(f"unknown fate '{ln.fate}'", "fate", did_you_mean(ln.fate, FATES))
-            if (kind == "inject" or ln.fate == "dropped") and not system.attack_budget:
+            if (kind == "inject" or ln.fate == "dropped") and system.attacker is None:
                 raise src.error("only the attacker injects or drops segments, and attacker = 0",
                                 kind if kind == "inject" else "fate",
                                 "set attacker = 1 (or more) in [params]")
+            if kind == "inject" and ln.fate != "arrives":
+                raise src.error("a forged segment reaches its receiver at once", "fate",
+                                "leave out fate (its reply may be delayed, lost or dropped)")
             if "data" in raw:
                 ln.data = bool(raw["data"])
             ln.name = raw.get("name")
@@ -241,7 +256,10 @@ def compile_lines(sc: Scenario, model) -> None:
                 ln.where_text = " ".join(str(raw["where"]).split())
             if ln.name:
                 names_so_far.append(ln.name)
-        elif kind in ("arrive", "dup"):
+        elif kind in NAMED_KINDS:
+            if kind in ("drop", "replay") and system.attacker is None:
+                raise src.error(f"only the attacker can {kind} a segment, and there is none",
+                                kind, "add an [attacker] table, or attacker = 1 in [params]")
             ln.target = raw[kind]
             if ln.target not in names_so_far:
                 raise src.error(f"no earlier line is named '{ln.target}'", kind,
@@ -256,6 +274,10 @@ def compile_lines(sc: Scenario, model) -> None:
             if ln.event not in ma.spec.events.get("timer", ()):
                 raise src.error(f"unknown timer '{ln.event}'", "timeout",
                                 did_you_mean(str(ln.event), ma.spec.events.get("timer", ())))
+        ln.rule = raw.get("rule")
+        if ln.rule is not None and ln.rule not in {r.id for r in ma.rules}:
+            raise src.error(f"unknown rule '{ln.rule}'", "rule",
+                            did_you_mean(str(ln.rule), [r.id for r in ma.rules]))
         ln.signal = raw.get("signal")
         if ln.signal is not None and ln.signal not in ma.signals:
             raise src.error(f"unknown signal '{ln.signal}'", "signal",
@@ -335,22 +357,28 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         if ln.signal is not None and (act.out is None or act.out.signal != ln.signal):
             fails.append((ln.index, s, act, pre, "signal"))
             return None
+        if ln.rule is not None and system.rule_id(act) != ln.rule:
+            fails.append((ln.index, s, act, pre, "rule"))
+            return None
         if not then_ok(ln, s):
             fails.append((ln.index, s, act, pre, "then"))
             return None
         return (k + 1, 0, -1, binds)
 
-    def match_send(ln, act, s, pre, binds):
-        if act.sent < 0:
-            return False
+    def match_send(ln, act, s, pre, binds, chained=False):
+        """The step sends (or, for an inject line, forges) the line's segment; a reply to a
+        forged segment matches a send line only right after the inject line."""
         if ln.kind == "inject":
-            if act.kind != "inject" or act.side != 1 - ln.side:
+            if act.kind != "inject" or act.side != ln.side:
                 return False
-        elif act.kind == "inject" or act.side != ln.side:
-            return False
+            seg = act.seg
+        else:
+            if act.sent < 0 or act.side != ln.side or (act.kind == "inject" and not chained):
+                return False
+            seg = act.sent
         if ln.via is not None and act.kind != ln.via:
             return False
-        segr = system.split(act.sent)[0]
+        segr = system.split(seg)[0]
         f = seg_fields(segr)
         flags = f[2] | (f[3] << 1) | (f[4] << 2) | (f[5] << 3)
         if flags != ln.flags or (ln.data is not None and bool(f[6]) != ln.data):
@@ -369,7 +397,7 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         res = [nxt]
         if chain and nxt[0] < len(lines) and act.sent >= 0:
             ln2 = lines[nxt[0]]
-            if ln2.kind in ("send", "inject") and match_send(ln2, act, s, pre, binds):
+            if ln2.kind == "send" and match_send(ln2, act, s, pre, binds, chained=True):
                 res += _after_send(ln2, nxt[0], act, s, pre, binds, chain=False)
         return res
 
@@ -399,9 +427,8 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
             matched = True
         elif ln.kind == "crash" and act.kind == "crash" and act.side == ln.side:
             matched = True
-        elif ln.kind == "arrive" and act.kind == "rcv" and act.seg == dict(binds)[ln.target]:
-            matched = True
-        elif ln.kind == "dup" and act.kind == "dup" and act.seg == dict(binds)[ln.target]:
+        elif ln.kind in NAMED_KINDS and act.kind == NAMED_KINDS[ln.kind] and \
+                act.seg == dict(binds)[ln.target]:
             matched = True
         if matched:
             res += completed(k, binds, ln, s, act, pre)
@@ -410,8 +437,11 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         return res
 
     def _after_send(ln, k, act, s, pre, binds, chain=True):
+        seg = act.seg if ln.kind == "inject" else act.sent
         if ln.name:
-            binds = tuple(sorted(dict(binds, **{ln.name: act.sent}).items()))
+            binds = tuple(sorted(dict(binds, **{ln.name: seg}).items()))
+        if ln.kind == "inject":   # a forged segment has arrived already; its reply may follow
+            return completed(k, binds, ln, s, act, pre, chain=chain)
         if ln.fate == "delayed":
             return completed(k, binds, ln, s, act, pre, chain=False)
         if act.overflow:
@@ -536,6 +566,8 @@ def _explain(out: Outcome, system, node, lines, fails) -> None:
             desc = _act_text(system, act)
             if why == "then":
                 desc += f" (leaves A {ma.state_name(st[0])}, B {mb.state_name(st[1])})"
+            elif why == "rule":
+                desc += f" (handled by {system.rule_id(act)})"
             elif why == "signal":
                 desc += f" (signals {act.out.signal if act.out else 'nothing'})"
             else:
@@ -550,11 +582,14 @@ def _explain(out: Outcome, system, node, lines, fails) -> None:
 
 
 def _act_text(system, act) -> str:
-    who = "network" if act.kind in ("loss", "dup") else SIDES[act.side]
+    who = ("network" if act.kind in ("loss", "dup") else
+           "attacker" if act.kind in ("drop", "replay") else SIDES[act.side])
     text = f"{who}: {system.event_name(act)}"
     if act.kind == "rcv":
         text += f" of {system.seg_text(act.seg)}"
-    if act.kind in ("loss", "dup"):
+    if act.kind == "inject":
+        text += f" of the forged {system.seg_text(act.seg)}"
+    if act.kind in ("loss", "dup", "drop", "replay"):
         text += f" {system.seg_text(act.seg)}"
     if act.sent >= 0:
         text += f", sends {system.seg_text(act.sent)}"

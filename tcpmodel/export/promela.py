@@ -660,9 +660,9 @@ def export_promela(model) -> str:
     if model.system.cap > 250 or len(model.system.machines[0].states) > 250:
         raise InputError("the model is too large for the Promela export", where="export",
                          fix="use a capacity below 250")
-    if model.system.attack_budget:
+    if model.system.attacker is not None:
         raise InputError("the Promela export does not model the attacker yet", where="export",
-                         fix="export with attacker = 0")
+                         fix="export with attacker = 0 and no [attacker] table")
     if not model.system.old_segments:
         # the purge on reopening does not yet match tcpmodel's state count: refuse rather
         # than export a different system

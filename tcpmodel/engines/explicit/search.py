@@ -14,6 +14,7 @@ import time
 from array import array
 
 from ...results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
+from ...system import ATTACKER_KINDS
 from ...trace import build_trace
 from .exploration import Exploration, Progress
 from .fair_cycles import Graph, bfs_within
@@ -77,7 +78,8 @@ def explore_reference(system, props, *, max_states: int | None = None,
             for sid in frontier:
                 s = states[sid]
                 moves = succ(s)
-                term = not moves
+                # the attacker is never forced: where only it could act, the run may stop
+                term = all(a.kind in ATTACKER_KINDS for a, _ in moves)
                 if term:
                     ex.terminal += 1
                 if state_props:
