@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import InputError, did_you_mean
-from .params import UNBOUNDED
+from .params import ATTACKER_PRESETS, UNBOUNDED
 
 ACTIONS = ("drop", "inject", "replay")
 DIRECTIONS = ("ab", "ba")
@@ -38,6 +38,7 @@ PRESETS = {
     "off-path": (False, 0, None, 0),           # blind injection only: must guess the numbers
     "lossy": (False, None, 0, 0),              # drops only: a lossy but honest network
 }
+assert tuple(PRESETS) == ATTACKER_PRESETS
 PRESET_DOC = {
     "on-path": "observes, drops, forges and replays segments in both directions",
     "off-path": "blind: forges segments towards either endpoint, sees and drops nothing",

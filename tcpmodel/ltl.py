@@ -56,8 +56,8 @@ class LTLParser(E.Parser):
             t = self.take()
             right = self.implies()
             if self._at_word(("leads_to",)):
-                raise E.ExprError("'leads_to' does not chain", self.tok.pos,
-                                  "put one side in parentheses")
+                raise E.ExprError("only one 'leads_to' per formula: 'leads_to' does not chain",
+                                  self.tok.pos, "put one side in parentheses")
             return Temporal(t.pos, "leads_to", (left, right))
         return left
 

@@ -20,6 +20,7 @@ class Param:
 
 
 UNBOUNDED = "unbounded"
+ATTACKER_PRESETS = ("on-path", "off-path", "lossy")   # the threat models of attacker.py
 
 SCHEMA = {p.name: p for p in [
     Param("seq_space", 8, "sequence numbers are taken modulo this", "int", 4, 256),
@@ -96,11 +97,10 @@ def coerce(name: str, value, *, file: str | None = None, where: str | None = Non
     if p.kind in ("int_or_unbounded", "attacker") and value == UNBOUNDED:
         return value
     if p.kind == "attacker" and isinstance(value, str):
-        from .attacker import PRESETS
-        if value in PRESETS or value == "none":
+        if value in ATTACKER_PRESETS or value == "none":
             return value
-        raise bad("not a budget, 'unbounded' or a preset", f'{name} = "off-path" (or '
-                  + ", ".join(PRESETS) + ")")
+        raise bad("not a budget, 'unbounded', 'none' or a preset", f'{name} = "off-path" (or '
+                  + ", ".join(ATTACKER_PRESETS) + ")")
     if p.kind == "int_or_list" and isinstance(value, list):
         if not value:
             raise bad("the list is empty", f"{name} = [{p.default}]")

@@ -64,8 +64,8 @@ def _is_classic(toks) -> bool:
              and not (i and toks[i - 1].text == ".")
              and not (i + 1 < len(toks) and toks[i + 1].text == ".")]
     first = toks[0]
-    if first.kind == "name" and first.text == "sometimes":
-        return True
+    if (first.kind == "name" and first.text == "sometimes") or not words:
+        return True   # (no temporal operator at all: the classic parse explains the forms)
     lead = 0
     if words and words[0] is first and first.text in ("always", "eventually"):
         lead = 1

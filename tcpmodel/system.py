@@ -367,6 +367,11 @@ class System:
         attacker's steps are never forced either, and labelled so liveness can tell them
         apart (``("attacker", kind)``)."""
         if a.kind in ATTACKER_KINDS:
+            if a.kind == "drop" and self.attacker.powers[a.side].observe:
+                # an attacker that reads the channel intercepts the segment: for fairness that
+                # stands for its delivery (Korg's attacker owns the channel), unlike a blind loss
+                return ("attacker", "drop", ("deliver_ab" if a.side == 0 else "deliver_ba",
+                                             a.seg // self.ghost_radix))
             return ("attacker", a.kind)
         if a.kind == "rcv":
             return ("deliver_ba" if a.side == 0 else "deliver_ab", a.seg // self.ghost_radix)

@@ -106,7 +106,7 @@ def test_classic_forms_are_recognised():
 @pytest.mark.parametrize("text, msg", [
     ("(eventually p) == q", "can only be combined"),
     ("always", "needs a formula"),
-    ("p leads_to q leads_to r", "does not chain"),
+    ("p leads_to q leads_to r", "only one 'leads_to'"),
     ("until p", "needs an expression before it"),
 ])
 def test_syntax_errors(text, msg):

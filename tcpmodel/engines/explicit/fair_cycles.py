@@ -28,6 +28,14 @@ WEAK, STRONG = "weak", "strong"
 ATTACKER = "attacker"   # label class of the attacker's steps: never forced, never a progress step
 
 
+def discharged(lab) -> tuple:
+    """The labels an edge with label ``lab`` takes: itself, and for an attacker's interception
+    ``("attacker", "drop", delivery)`` also that delivery (the attacker owns the channel)."""
+    if lab is not None and lab[0] == ATTACKER and len(lab) > 2:
+        return (lab, lab[2])
+    return (lab,)
+
+
 @dataclass
 class Graph:
     """A labelled graph: ``succ[v]`` lists (target, label or None, action index, request or None).
@@ -86,7 +94,7 @@ def fair_components(g: Graph, nodes: set, strength, accept: list | None = None) 
                         if w in cset and (v, k) not in banned]
             if len(comp) == 1 and not internal:
                 continue  # a single state without a self-loop has no cycle
-            taken = {lab for _, _, lab, _, _ in internal if lab is not None}
+            taken = {x for _, _, lab, _, _ in internal if lab is not None for x in discharged(lab)}
             everywhere = frozenset.intersection(*(enabled[v] for v in comp))
             if any(strength(lab) == WEAK and lab not in taken for lab in everywhere):
                 continue  # no sub-cycle can take it either, and it stays enabled throughout
@@ -167,7 +175,7 @@ def fair_loop(g: Graph, comp: set, banned: frozenset, entry: int, strength,
         st = strength(lab)
         if st is None:
             continue
-        edge = next(((u, k, w) for u, k, w, l2, _ in internal if l2 == lab), None)
+        edge = next(((u, k, w) for u, k, w, l2, _ in internal if lab in discharged(l2)), None)
         if edge is not None:
             waypoints.append(("edge",) + edge)
         elif st == WEAK:

@@ -207,12 +207,19 @@ class Tables:
         self.mv_fired.a[i] = (act.side * len(self.m[0].rules) + act.out.rule) if act.out else -1
         return i
 
-    def net_move(self, kind: str, side: int) -> int:
-        i = self.net_moves.get((kind, side))
+    def net_move(self, kind: str, side: int, sid: int = -1) -> int:
+        """The move of a network or attacker step on channel ``side``; ``sid``: the segment,
+        where its fairness label depends on it (an observing attacker's interception)."""
+        i = self.net_moves.get((kind, side, sid))
         if i is None:
-            i = self.net_moves[kind, side] = self._move(
-                -1, -1, False, False, -1, Action(kind, side, -1, -1, None, -1, False, False))
+            seg = self.segs[sid] if sid >= 0 else -1
+            i = self.net_moves[kind, side, sid] = self._move(
+                -1, -1, False, False, -1, Action(kind, side, -1, seg, None, -1, False, False))
         return i
+
+    def intercepts(self, side: int) -> bool:
+        """The attacker's drops on channel ``side`` are interceptions (labelled per segment)."""
+        return self.att is not None and self.att.powers[side].observe
 
     # ------------------------------------------------------------ endpoint steps (System._apply)
 

@@ -165,6 +165,7 @@ class Expander:
                 ok = nc >= 0
                 if kind == "replay":
                     ok &= T.clen.a[ch] < T.cap
+                per_seg = kind == "drop" and T.intercepts(side)
                 mvid = T.net_move(kind, side)
                 for j in range(T.cap):
                     sid = T.first.a[ch, j]
@@ -174,7 +175,9 @@ class Expander:
                     new = (T.rem.a[ch[idx], j] if kind == "drop"
                            else T.add_seg(ch[idx], sid[idx]))
                     nab, nba = (new, chans[1][idx]) if side == 0 else (chans[0][idx], new)
-                    emit(idx, nc[idx], nab, nba, np.full(len(idx), mvid), np.zeros(len(idx), bool))
+                    mvs = (np.array([T.net_move(kind, side, x) for x in sid[idx].tolist()],
+                                    np.int64) if per_seg else np.full(len(idx), mvid))
+                    emit(idx, nc[idx], nab, nba, mvs, np.zeros(len(idx), bool))
         for target in (0, 1):
             key = c * 2 + msls[target]
             uk, inv = np.unique(key, return_inverse=True)
