@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""tcpmodel against SPIN, side by side, on the same checks (the safety properties both decide).
+"""tcpmodel against SPIN, side by side, interleaved, on the same checks (the safety properties
+both decide).
 
-For each configuration: tcpmodel in a fresh process (wall time from start to verdicts,
-including Python start-up, building the model and the search), then SPIN on the exported
-model (``spin -a`` + ``gcc`` = compile, ``pan`` = search; pan -DSAFETY -DNOREDUCE, DFS).
-Medians of --runs runs, measured in this one invocation.  States must match.
+Per configuration and repetition, in this order: tcpmodel in a fresh process (wall time from
+start to verdicts: Python start-up, building the model, search, traces), then pan three ways:
+as ``spin -run -DSAFETY -DNOREDUCE`` builds it (gcc without -O), with gcc -O2, and with gcc -O2
+-DNCORE=2 (two cores).  Compile (``spin -a`` + gcc, timed once per build) and search (``pan``, every repetition) are
+timed apart.
+pan runs depth-first with -DSAFETY -DNOREDUCE, -c0, -w log2(states)+1 and a sensible -m: the
+depth pan reaches on the model (one untimed run) plus 20 % and 1000.  Medians of --runs
+repetitions; state counts and verdicts must match (column "same").
 
-    python3 benchmarks/bench_spin.py [--runs 3] [--quick] [--json FILE]
+    python3 benchmarks/bench_spin.py [--runs 3] [--quick] [--big] [--json FILE]
 
---quick skips the ≥ 5 M-state configuration.
+--quick: the shipped checks only; --big: also close capacity=4 (5.6 M states).
 """
 
 from __future__ import annotations
@@ -28,110 +33,136 @@ SHIPPED = [("close", []), ("crash", []), ("half-open", []), ("half-open-keepaliv
            ("handshake", []), ("time-wait", [])]
 SCALED = [("handshake", ["seq_space=16"]),            # sequence space
           ("close", ["capacity=3"]),                  # channel capacity
-          ("time-wait", ["capacity=3", "dup=1"]),     # capacity, two incarnations
-          ("close", ["capacity=4"])]                  # >= 5 M states
-BIG = ("close", ["capacity=4"])
+          ("time-wait", ["capacity=3", "dup=1"])]     # capacity, two incarnations
+BIG = [("close", ["capacity=4"])]                     # >= 5 M states
 
 CHILD = r"""
 import json, resource, sys, time
 t0 = time.monotonic()
 sys.path.insert(0, sys.argv[1])
 from tcpmodel.check import build, load_check
-from tcpmodel.cli import _parse_sets
+from tcpmodel.cli.common import parse_sets
 from tcpmodel.engines.explicit import check
-name, sets = sys.argv[2], sys.argv[3:]
-full = build(load_check(name, overrides=_parse_sets(sets)))
+name, full_check, sets = sys.argv[2], sys.argv[3] == "full", sys.argv[4:]
+full = build(load_check(name, overrides=parse_sets(sets)))
 safety = [p.name for p in full.properties if p.kind in ("always", "sometimes")]
-model = build(load_check(name, overrides=_parse_sets(sets)), safety)
+model = full if full_check else build(load_check(name, overrides=parse_sets(sets)), safety)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 res = check(model)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-ex = res._exploration
 print(json.dumps({"states": res.states, "search": res.seconds, "wall": time.monotonic() - t0,
-                  "peak_kb": peak, "base_kb": before,
-                  "store": getattr(ex, "store_bytes", 0) / max(res.states, 1),
+                  "live": res.liveness_seconds or 0.0, "peak_kb": peak, "base_kb": before,
+                  "complete": res.complete,
                   "violated": sorted(p.name for p in res.properties
                                      if p.kind == "always" and p.verdict == "violated"),
                   "witnessed": sorted(p.name for p in res.properties
-                                      if p.kind == "sometimes" and p.verdict == "holds")}))
+                                      if p.kind == "sometimes" and p.verdict == "holds"),
+                  "verdicts": {p.name: p.verdict for p in res.properties}}))
 """
 
+# (column label, gcc flags, hidden temporaries)
+PAN_BUILDS = [("run", ("-DSAFETY", "-DNOREDUCE"), True),
+              ("O2", ("-O2", "-DSAFETY", "-DNOREDUCE"), True),
+              ("O2x2", ("-O2", "-DSAFETY", "-DNOREDUCE", "-DNCORE=2"), False)]
 
-def run_tcpmodel(name, sets) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), name, *sets],
+
+def run_tcpmodel(name, sets, full=False) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), name,
+                          "full" if full else "safety", *sets],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
 
-def run_spin(name, sets, states) -> dict:
+def safety_model(name, sets):
     from tcpmodel.check import build, load_check
-    from tcpmodel.cli import _parse_sets
-    from tcpmodel.export import spin
-    from tcpmodel.export.promela import export_promela
-    full = build(load_check(name, overrides=_parse_sets(sets)))
+    from tcpmodel.cli.common import parse_sets
+    full = build(load_check(name, overrides=parse_sets(sets)))
     safety = [p.name for p in full.properties if p.kind in ("always", "sometimes")]
-    model = build(load_check(name, overrides=_parse_sets(sets)), safety)
-    with tempfile.TemporaryDirectory() as d:
-        r = spin.run(export_promela(model), d, expected_states=states,
-                     max_depth=max(1_000_000, 8 * states))
-    return {"states": r.states, "compile": r.compile_s, "search": r.search_s,
-            "peak_kb": r.peak_kb, "rate": r.rate, "complete": r.complete, "errors": r.errors,
-            "violated": sorted(r.violated), "witnessed": sorted(r.witnessed)}
+    return build(load_check(name, overrides=parse_sets(sets)), safety)
+
+
+class Pan:
+    """One pan build of one configuration: compiled (and timed) at its first run, -m
+    measured once by an untimed run."""
+
+    def __init__(self, pml: str, flags, workdir: str):
+        self.pml, self.flags, self.dir = pml, flags, workdir
+        self.depth = None
+        self.compile_s = None
+
+    def once(self, states: int) -> dict:
+        from tcpmodel.export import spin
+        if self.compile_s is None:
+            self.compile_s = spin.compile_pan(self.pml, self.dir, self.flags)
+            self.depth = spin.sensible_depth(self.dir, states)
+        compile_s = self.compile_s
+        r = spin.search(self.dir, expected_states=states, max_depth=self.depth)
+        return {"states": r.states, "compile": compile_s, "search": r.search_s,
+                "peak_kb": r.peak_kb, "complete": r.complete and not r.errors,
+                "violated": sorted(r.violated), "witnessed": sorted(r.witnessed),
+                "depth": self.depth}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--quick", action="store_true", help="skip the >= 5 M-state configuration")
+    ap.add_argument("--quick", action="store_true", help="the shipped checks only")
+    ap.add_argument("--big", action="store_true", help="also close capacity=4 (5.6 M states)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = ap.parse_args()
     from tcpmodel.export import spin
+    from tcpmodel.export.promela import export_promela
     if spin.available():
         sys.exit(f"bench_spin: {spin.available()} (Debian: apt-get install spin gcc)")
-    configs = SHIPPED + [c for c in SCALED if not (args.quick and c == BIG)]
-    print(f"tcpmodel vs SPIN 6.5.2 (pan -DSAFETY -DNOREDUCE, DFS), safety properties, "
-          f"median of {args.runs} runs, one session")
-    head = (f"{'check':<28} {'states':>10} {'tcp s':>7} {'spin cc':>7} {'spin s':>7} "
-            f"{'ratio':>6} {'tcp st/s':>10} {'spin st/s':>10} {'tcp MB':>7} {'spin MB':>7} "
-            f"{'tcp B/st':>8} {'spin B/st':>9} {'same':>4}")
+    configs = SHIPPED + ([] if args.quick else SCALED) + (BIG if args.big else [])
+    print(f"tcpmodel vs SPIN 6.5.2 (pan -DSAFETY -DNOREDUCE, depth-first), safety properties; "
+          f"median of {args.runs} interleaved runs")
+    head = (f"{'check':<26} {'states':>10} {'tcp s':>7} {'run cc':>6} {'run s':>7} {'O2 cc':>6} "
+            f"{'O2 s':>7} {'x2 s':>7} {'vs run':>6} {'vs O2':>6} {'vs x2':>6} {'tcp st/s':>9} "
+            f"{'O2 st/s':>9} {'tcp MB':>7} {'O2 MB':>7} {'x2 MB':>7} {'-m':>7} {'same':>4}")
     print(head)
     print("-" * len(head))
+    med = statistics.median
     rows = []
     for name, sets in configs:
-        t = [run_tcpmodel(name, sets) for _ in range(args.runs)]
+        model = safety_model(name, sets)
+        with tempfile.TemporaryDirectory() as tmp:
+            pans = {lab: Pan(export_promela(model, hidden), flags, f"{tmp}/{lab}")
+                    for lab, flags, hidden in PAN_BUILDS}
+            t, s = [], {lab: [] for lab in pans}
+            for _ in range(args.runs):            # interleaved: tcpmodel, then each pan
+                t.append(run_tcpmodel(name, sets))
+                for lab, pan in pans.items():
+                    s[lab].append(pan.once(t[0]["states"]))
         states = t[0]["states"]
-        s = [run_spin(name, sets, states) for _ in range(args.runs)]
-        med = statistics.median
-        row = {
-            "check": name + ("" if not sets else " " + " ".join(sets)), "states": states,
-            "spin_states": s[0]["states"],
-            "tcp_wall": med(r["wall"] for r in t), "tcp_search": med(r["search"] for r in t),
-            "spin_compile": med(r["compile"] for r in s), "spin_search": med(r["search"] for r in s),
-            "tcp_peak_mb": med(r["peak_kb"] for r in t) / 1024,
-            "tcp_grown_b": med((r["peak_kb"] - r["base_kb"]) * 1024 for r in t) / states,
-            "tcp_store_b": t[0]["store"],
-            "spin_peak_mb": med(r["peak_kb"] for r in s) / 1024,
-            "same_verdicts": (t[0]["violated"], t[0]["witnessed"]) == (s[0]["violated"],
-                                                                       s[0]["witnessed"]),
-            "spin_complete": all(r["complete"] and not r["errors"] for r in s),
-        }
-        row["ratio"] = (row["spin_compile"] + row["spin_search"]) / row["tcp_wall"]
-        row["tcp_rate"] = states / row["tcp_search"]
-        row["spin_rate"] = states / row["spin_search"]
-        row["spin_b"] = row["spin_peak_mb"] * 1024 * 1024 / states
+        row = {"check": name + ("" if not sets else " " + " ".join(sets)), "states": states,
+               "tcp_wall": med(r["wall"] for r in t), "tcp_search": med(r["search"] for r in t),
+               "tcp_peak_mb": med(r["peak_kb"] for r in t) / 1024, "depth": s["O2"][0]["depth"]}
+        same = True
+        for lab in pans:
+            row[f"{lab}_compile"] = med(r["compile"] for r in s[lab])
+            row[f"{lab}_search"] = med(r["search"] for r in s[lab])
+            row[f"{lab}_peak_mb"] = med(r["peak_kb"] for r in s[lab]) / 1024
+            row[f"{lab}_ratio"] = (row[f"{lab}_compile"] + row[f"{lab}_search"]) / row["tcp_wall"]
+            same &= all(r["states"] == states and r["complete"]
+                        and (r["violated"], r["witnessed"]) == (t[0]["violated"], t[0]["witnessed"])
+                        for r in s[lab])
+        row["same"] = same
         rows.append(row)
-        ok = row["same_verdicts"] and row["spin_states"] == states and row["spin_complete"]
-        print(f"{row['check']:<28} {states:>10,} {row['tcp_wall']:>7.2f} "
-              f"{row['spin_compile']:>7.2f} {row['spin_search']:>7.2f} {row['ratio']:>6.2f} "
-              f"{row['tcp_rate']:>10,.0f} {row['spin_rate']:>10,.0f} {row['tcp_peak_mb']:>7.1f} "
-              f"{row['spin_peak_mb']:>7.1f} {row['tcp_grown_b']:>8.1f} {row['spin_b']:>9.1f} "
-              f"{'yes' if ok else 'NO':>4}", flush=True)
-    print("tcp s: tcpmodel wall time, process start to verdicts; spin cc: spin -a + gcc; spin s: "
-          "pan.\nratio: (spin cc + spin s) / tcp s (above 1: tcpmodel first). st/s: states per "
-          "second of search\n(tcpmodel: BFS only; SPIN: pan). MB: peak resident memory of the "
-          "process (tcpmodel: Python\nincluded). tcp B/st: resident memory grown during the "
-          "search per state; spin B/st: pan's peak\nper state. same: equal state counts and "
-          "equal safety verdicts.")
+        print(f"{row['check']:<26} {states:>10,} {row['tcp_wall']:>7.2f} {row['run_compile']:>6.2f} "
+              f"{row['run_search']:>7.2f} {row['O2_compile']:>6.2f} {row['O2_search']:>7.2f} "
+              f"{row['O2x2_search']:>7.2f} {row['run_ratio']:>6.2f} {row['O2_ratio']:>6.2f} "
+              f"{row['O2x2_ratio']:>6.2f} {states / row['tcp_search']:>9,.0f} "
+              f"{states / row['O2_search']:>9,.0f} {row['tcp_peak_mb']:>7.1f} "
+              f"{row['O2_peak_mb']:>7.1f} {row['O2x2_peak_mb']:>7.1f} {row['depth']:>7,} "
+              f"{'yes' if same else 'NO':>4}", flush=True)
+    print("tcp s: tcpmodel's wall time, process start to verdicts.  run: pan as spin -run builds "
+          "it (gcc, no -O);\nO2: gcc -O2; x2: gcc -O2 -DNCORE=2 (two cores; its compile time is "
+          "O2's give or take).\ncc: spin -a + gcc; s: pan's search.  vs X: (X cc + X s) / tcp s, "
+          "above 1: tcpmodel first.\nst/s: states per second of search (tcpmodel: its BFS).  MB: "
+          "peak resident memory (tcpmodel:\nthe Python process; x2: the largest pan process).  -m: "
+          "pan's measured depth + 20 % + 1000.\nsame: equal state counts and safety verdicts in "
+          "every run of every build.")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
 

@@ -221,7 +221,8 @@ def explore_graph(model, *, max_states=None, timeout=None):
     """The reachable graph of a built model (states, Graph) with the fast engine."""
     from .engines.explicit import explore
     ex = explore(model.system, [], record_edges=True, max_states=max_states, timeout=timeout)
-    graph = Graph(ex.edges, [i for i in range(len(ex.states)) if ex.parent[i] < 0])
+    edges = ex.edges if ex.edges is not None else ex.graph.to_lists()
+    graph = Graph(edges, [i for i in range(len(ex.states)) if ex.parent[i] < 0])
     return ex, list(ex.states), graph
 
 

@@ -63,6 +63,8 @@ SCHEMA = {p.name: p for p in [
           "bool"),
     Param("user_timeout", False, "the user timeout may abort a connection with unacknowledged data",
           "bool"),
+    Param("tcp_rfc1337", False, "Linux's sysctl net.ipv4.tcp_rfc1337 (the linux variant: RST is "
+          "ignored in TIME-WAIT)", "bool"),
 ]}
 
 

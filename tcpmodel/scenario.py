@@ -119,6 +119,8 @@ class Outcome:
     reached: int = 0        # lines matched on the best partial run
     stuck: list = field(default_factory=list)        # what the model could do instead
     stuck_states: tuple = ()
+    start: tuple | None = None      # the run found: its first state and its (action, state)
+    moves: list = field(default_factory=list)   # moves, for replaying it (tcpmodel conform)
 
     @property
     def expected(self) -> str | None:
@@ -486,7 +488,7 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
     out.seconds = time.monotonic() - t0
     if goal is not None:
         out.found = True
-        out.trace, out.line_steps = _trace(system, parent, goal, lines, step)
+        out.trace, out.line_steps, out.start, out.moves = _trace(system, parent, goal, lines)
         out.reached = len(lines)
         return out
     out.found = False
@@ -529,7 +531,7 @@ def _start_states(system, start, max_states: int) -> list | None:
     return []
 
 
-def _trace(system, parent, goal, lines, step):
+def _trace(system, parent, goal, lines):
     path = []
     node = goal
     while parent[node][0] != "prefix":
@@ -549,7 +551,7 @@ def _trace(system, parent, goal, lines, step):
             touched.add(k1)                                   # a line whose segment was sent
         for k in sorted(touched):
             line_steps.setdefault(lines[k].index, []).append(i + offset)
-    return trace, line_steps
+    return trace, line_steps, start, moves
 
 
 def _explain(out: Outcome, system, node, lines, fails) -> None:

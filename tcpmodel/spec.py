@@ -393,14 +393,19 @@ def _load_send(raw, src: Src) -> SendSpec:
 def _apply_overlay(base: EndpointSpec, tf: TomlFile) -> EndpointSpec:
     d = tf.data
     f = tf.path
-    for sec in ("endpoint", "events", "tcb", "classify", "groups", "diagram"):
+    for sec in ("endpoint", "tcb", "classify", "groups"):
         if sec in d:
             raise InputError(f"an overlay cannot redefine [{sec}]", file=f,
                              fix="edit rules, [define] or [constants]; or write a base file")
     spec = dc_replace(base, files=base.files + [f], constants=dict(base.constants),
                       defines=dict(base.defines), rules=list(base.rules),
+                      events=dict(base.events),
                       name=d.get("name", Path(f).stem),
                       description=d.get("description", base.description))
+    if "events" in d:
+        _add_events(spec, d["events"], tf)
+    if "diagram" in d:
+        spec.diagram = _overlay_labels(spec, d["diagram"], tf)
     _merge_constants(spec, d.get("constants", {}), tf)
     spec.redefined = dict(base.redefined)
     for k in d.get("define", {}):
@@ -434,6 +439,56 @@ def _apply_overlay(base: EndpointSpec, tf: TomlFile) -> EndpointSpec:
             rule = _load_rule(merged, tf, i)
             spec.rules.insert(idx if edits[0] == "before" else idx + 1, rule)
     return spec
+
+
+def _add_events(spec: EndpointSpec, table, tf: TomlFile) -> None:
+    """An overlay's own user calls and timers, appended to the base's (the system offers them
+    like the base's: a timer fires wherever a rule gives it an effect).  Segment events stay
+    the base's: an arriving segment is classified by the base's [classify]."""
+    f = tf.path
+    if not isinstance(table, dict):
+        raise InputError("[events] must be a table", file=f, fix='[events] then timer = ["x"]')
+    if "segment" in table:
+        raise InputError("an overlay cannot add segment events", file=f,
+                         where=f"{tf.key_line('segment') or ''}: [events] segment".lstrip(": "),
+                         fix="arriving segments are classified by the base's [classify]; add "
+                             "user or timer events, or write a base file")
+    check_keys(table, {"user", "timer"}, file=f, where="[events]")
+    known = set(spec.all_events)
+    for kind, names in table.items():
+        src = Src(f, tf.key_line(kind), "[events]")
+        new = _str_list(names, src, kind)
+        for e in new:
+            if e in known:
+                raise src.error(f"event '{e}' exists already", kind,
+                                "give the overlay's event a new name")
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", e):
+                raise src.error(f"event name '{e}' is not a lower-case identifier", kind,
+                                'e.g. timer = ["fin_wait_2"]')
+            known.add(e)
+        spec.events[kind] = tuple(spec.events.get(kind, ())) + new
+
+
+def _overlay_labels(spec: EndpointSpec, table, tf: TomlFile) -> DiagramSpec | None:
+    """An overlay's ``[diagram]`` may only label events (its own, or relabel the base's); the
+    layout stays the base's."""
+    f = tf.path
+    if not isinstance(table, dict) or set(table) - {"labels"}:
+        raise InputError("an overlay cannot redefine [diagram] (only [diagram.labels])", file=f,
+                         fix="the layout comes from the base; label events with [diagram.labels]")
+    labels = table.get("labels", {})
+    head = next((i for i, ln in enumerate(tf.text.splitlines()) if ln.strip().startswith("[diagram")),
+                0)
+    src = Src(f, tf.key_line("labels", after=head), "[diagram.labels]")
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise src.error("'labels' must map events to text", None, 'fin_wait_2 = "FIN-WAIT-2 timeout"')
+    for ev in labels:
+        if ev not in spec.all_events:
+            raise src.error(f"unknown event '{ev}'", None, did_you_mean(ev, spec.all_events))
+    base = spec.diagram
+    if base is None:
+        return DiagramSpec(tuple((s,) for s in spec.states), (), dict(labels))
+    return dc_replace(base, labels={**base.labels, **labels})
 
 
 def _rule_index(spec: EndpointSpec, rid, src: Src) -> int:

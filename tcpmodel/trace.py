@@ -61,6 +61,11 @@ class Trace:
     def __len__(self) -> int:
         return len(self.steps)
 
+    def _repr_svg_(self) -> str:
+        """The sequence chart: a trace shows itself in Jupyter."""
+        from .render.seqchart import chart_svg
+        return chart_svg(self)
+
     def to_json(self) -> dict:
         d = {"initial": {"a": self.initial_a, "b": self.initial_b},
              "steps": [s.to_json() for s in self.steps]}

@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -169,12 +168,16 @@ def test_bad_rule_file_as_variant(tmp_path):
 
 def test_ctrl_c_prints_a_partial_summary():
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    p = subprocess.Popen([sys.executable, "-m", "tcpmodel", "check", "close", "-q", "--set",
+    p = subprocess.Popen([sys.executable, "-m", "tcpmodel", "check", "close", "--set",
                           "capacity=4", "--set", "loss=4", "--set", "dup=2"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-    time.sleep(2.0)
+    # interrupt the search itself: wait for its first progress line (not a fixed sleep, which
+    # on a loaded machine lands while Python is still importing)
+    first = p.stderr.readline()
+    assert "states" in first, first
     p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
+    out, rest = p.communicate(timeout=60)
+    err = first + rest
     assert p.returncode == 3, (out, err)
     assert "INCOMPLETE (interrupted)" in out and "unknown" in out
     assert "Traceback" not in err

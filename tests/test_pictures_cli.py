@@ -14,8 +14,11 @@ from tcpmodel.cli import main
 from tcpmodel.errors import InputError
 from tcpmodel.render import graphviz
 
-PURE = shutil.which("graphviz-pure") or str(os.path.join(os.path.dirname(sys.executable),
-                                                          "graphviz-pure"))
+# the program itself, beside this Python first: on PATH there may be a wrapper script (a pyenv
+# shim) that cannot run in the bare PATH these tests set
+PURE = next((p for p in (os.path.join(os.path.dirname(sys.executable), "graphviz-pure"),
+                         shutil.which("graphviz-pure")) if p and os.path.exists(p)),
+            "graphviz-pure")
 has_pure = pytest.mark.skipif(not os.path.exists(PURE), reason="graphviz-pure is not installed")
 
 

@@ -13,7 +13,19 @@ import sys
 
 from .. import __version__
 from ..errors import InputError
-from . import attack, check, diagram, diagrams, export, listing, report, scenario, trace
+from . import (
+    attack,
+    check,
+    conform,
+    diagram,
+    diagrams,
+    explore,
+    export,
+    listing,
+    report,
+    scenario,
+    trace,
+)
 from .common import (
     EXIT_BROKEN_PIPE,
     EXIT_DISAGREE,
@@ -25,9 +37,19 @@ from .common import (
 )
 
 # command name -> module; the order is the order of 'tcpmodel --help'
-COMMANDS = {"check": check, "diagram": diagram, "trace": trace, "report": report,
-            "diagrams": diagrams, "scenario": scenario, "attack": attack, "export": export,
-            "list": listing}
+COMMANDS = {
+    "check": check,
+    "diagram": diagram,
+    "trace": trace,
+    "report": report,
+    "diagrams": diagrams,
+    "scenario": scenario,
+    "attack": attack,
+    "conform": conform,
+    "explore": explore,
+    "export": export,
+    "list": listing,
+}
 
 __all__ = ["COMMANDS", "EXIT_BROKEN_PIPE", "EXIT_DISAGREE", "EXIT_INPUT", "EXIT_OK",
            "EXIT_UNKNOWN", "EXIT_VIOLATED", "entry", "main"]

@@ -7,9 +7,9 @@ import sys
 
 from .. import __version__
 from ..errors import InputError
+from ..api import ENGINES
 from .common import (
     COUNT,
-    EXIT_DISAGREE,
     EXIT_OK,
     EXIT_UNKNOWN,
     EXIT_VIOLATED,
@@ -17,10 +17,7 @@ from .common import (
     SECONDS,
     parse_sets,
     require_properties,
-    write_traces,
 )
-
-ENGINES = ("explicit", "z3", "both")
 
 
 def add_parser(sub) -> None:
@@ -43,6 +40,9 @@ def add_parser(sub) -> None:
                    help="check up to N checks at once in separate processes (output stays in "
                         "order; no progress lines)")
     c.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    c.add_argument("--junit", metavar="FILE",
+                   help="also write JUnit XML to FILE for CI: one test case per property, a "
+                        "violation is a failure carrying its trace, unknown an error")
     c.add_argument("--witnesses", action="store_true", help="also print the traces of 'sometimes' witnesses")
     c.add_argument("--coverage", action="store_true",
                    help="list the rules that never fired (like SPIN's 'unreached')")
@@ -74,9 +74,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..check import build, list_checks, load_check
-    from ..engines import explicit
-    from ..report import render_check
+    from .. import api
+    from ..check import list_checks
 
     names = args.checks or list_checks()
     overrides = parse_sets(args.set)
@@ -84,95 +83,86 @@ def run(args) -> int:
         raise InputError("--graph needs the explicit engine", where="command line",
                          fix="drop --graph or use --engine explicit")
     # load and build everything first: bad input fails before any search runs
-    models = [build(load_check(n, overrides=overrides, variant=args.variant), args.property or None)
+    models = [api.load(n, params=overrides, variant=args.variant, properties=args.property)
               for n in names]
     require_properties(models)
     if args.jobs > 1 and len(models) > 1 and args.engine == "explicit":
         return _check_in_parallel(args, names, overrides)
-    results = []
-    interrupted = disagreed = False
+    runs = []
+    interrupted = False
     for model in models:
-        progress = None
-        if not args.quiet:
-            progress = explicit.Progress(model.check.name, sys.stderr)
-        res = zres = None
-        if args.engine in ("explicit", "both"):
-            res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
-                                 progress=progress, workers=args.workers)
-            if args.graph:
-                _export_graph(model, res, args.graph, args.graph_limit, len(models))
-            if args.out:
-                write_traces(model, res, args.out, args.witnesses)
-        if args.engine in ("z3", "both") and not (res and res.stop_reason == "interrupted"):
-            zres = _run_z3(model, res, args)
-        shown = res or zres
-        if zres is not None and res is not None:
-            zres.cross_check = _cross_check(model, res, zres, args)
-            disagreed = disagreed or bool(zres.cross_check["disagreements"])
-        results.append((model, shown, zres if res is not None else None))
+        run = api.run(model, engine=args.engine, max_states=args.max_states,
+                        timeout=args.timeout, workers=args.workers, depth=args.depth,
+                        bmc_budget=args.bmc_budget, spacer=args.spacer,
+                        proof_timeout=args.proof_timeout, samples=args.samples,
+                        progress=None if args.quiet else sys.stderr)
+        if run.result.engine == "explicit":
+            _outputs(run, args, len(models))
+        runs.append(run)
         if not args.json:
-            for r in (res, zres):
-                if r is not None:
-                    print(render_check(model, r, witnesses=args.witnesses,
-                                       diffs=not args.no_diffs, coverage=args.coverage))
-            if res is not None and zres is not None:
-                print(render_cross_check(zres.cross_check))
+            print(run.text(witnesses=args.witnesses, diffs=not args.no_diffs,
+                           coverage=args.coverage))
             sys.stdout.flush()
-        if any(r is not None and r.stop_reason == "interrupted" for r in (res, zres)):
+        if any(r is not None and r.stop_reason == "interrupted" for r in (run.result, run.z3)):
             interrupted = True
             break
-    codes = [r.exit_code() for _, r, _ in results]
-    code = (EXIT_DISAGREE if disagreed else EXIT_VIOLATED if EXIT_VIOLATED in codes
-            else EXIT_UNKNOWN if EXIT_UNKNOWN in codes or interrupted else EXIT_OK)
+    code = api.exit_code(runs, interrupted)
+    if args.junit:
+        from ..render.files import emit
+        emit(api.junit_xml(runs), args.junit)
     if args.json:
-        checks = []
-        for _, r, z in results:
-            d = r.to_json()
-            if z is not None:
-                d["z3"] = z.to_json()
-                d["cross_check"] = z.cross_check
-            checks.append(d)
-        doc = {"tcpmodel": __version__, "exit_code": code, "checks": checks}
+        doc = {"tcpmodel": __version__, "exit_code": code, "checks": [r.to_json() for r in runs]}
         print(json.dumps(doc, indent=2))
-    elif len(results) > 1:
-        print(_overall(results, code))
+    elif len(runs) > 1:
+        print(_overall([r.result for r in runs], code))
     return code
+
+
+def _outputs(run, args, nchecks) -> None:
+    """The files an explicit-engine run writes: --graph and --out."""
+    from .. import api
+    if args.graph:
+        _export_graph(run.model, run.result, args.graph, args.graph_limit, nchecks)
+    if args.out:
+        api.write_traces(run, args.out, args.witnesses)
 
 
 def _one_check(job) -> tuple:
     """A whole check in a worker process: (text, JSON dict, exit code). Models hold compiled
     closures, so each worker builds its own from the check's name and options."""
-    from ..check import build, load_check
-    from ..engines import explicit
-    from ..report import render_check
+    from .. import api
 
     name, overrides, args = job
-    model = build(load_check(name, overrides=overrides, variant=args.variant),
-                  args.property or None)
-    res = explicit.check(model, max_states=args.max_states, timeout=args.timeout,
-                         workers=args.workers)
-    if args.graph:
-        _export_graph(model, res, args.graph, args.graph_limit, 2)
-    if args.out:
-        write_traces(model, res, args.out, args.witnesses)
-    text = "" if args.json else render_check(model, res, witnesses=args.witnesses,
-                                             diffs=not args.no_diffs, coverage=args.coverage)
-    return text, res.to_json(), res.exit_code()
+    run = api.run(name, params=overrides, variant=args.variant, properties=args.property,
+                    max_states=args.max_states, timeout=args.timeout, workers=args.workers)
+    _outputs(run, args, 2)
+    text = "" if args.json else run.text(witnesses=args.witnesses, diffs=not args.no_diffs,
+                                         coverage=args.coverage)
+    suite = None
+    if args.junit:   # here: a run holds compiled closures and does not leave its process
+        from ..junit import suite_xml
+        suite = suite_xml(run)
+    return text, run.to_json(), run.exit_code, suite
 
 
 def _check_in_parallel(args, names, overrides) -> int:
     from concurrent.futures import ProcessPoolExecutor
 
-    docs, codes = [], []
+    docs, codes, suites = [], [], []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for text, doc, code in pool.map(_one_check, [(n, overrides, args) for n in names]):
+        for text, doc, code, suite in pool.map(_one_check, [(n, overrides, args) for n in names]):
             docs.append(doc)
             codes.append(code)
+            suites.append(suite)
             if not args.json:
                 print(text)
                 sys.stdout.flush()
     code = (EXIT_VIOLATED if EXIT_VIOLATED in codes else EXIT_UNKNOWN if EXIT_UNKNOWN in codes
             else EXIT_OK)
+    if args.junit:
+        from ..junit import junit_document
+        from ..render.files import emit
+        emit(junit_document(suites), args.junit)
     if args.json:
         print(json.dumps({"tcpmodel": __version__, "exit_code": code, "checks": docs}, indent=2))
     else:
@@ -185,47 +175,9 @@ def _check_in_parallel(args, names, overrides) -> int:
     return code
 
 
-def _run_z3(model, eres, args):
-    """The z3 engine.  With --engine both it confirms the length of every trace the explicit
-    engine found (two queries each) and BMC goes to --depth (default BOTH_DEPTH) for the rest."""
-    from ..engines import crosscheck, symbolic
-
-    depth = args.depth
-    if depth is None:
-        depth = symbolic.DEFAULT_DEPTH if eres is None else symbolic.BOTH_DEPTH
-    progress = None
-    if not args.quiet:
-        def progress(d, secs, name=model.check.name):
-            if secs >= 1.0:
-                print(f"  [{name}] z3: BMC depth {d} in {secs:.1f} s", file=sys.stderr, flush=True)
-    return symbolic.check(model, depth=depth, timeout=args.timeout, spacer=args.spacer,
-                          proof_timeout=args.proof_timeout, progress=progress,
-                          keep_going=eres is not None,
-                          bmc_budget=(args.bmc_budget if args.bmc_budget is not None
-                                      else symbolic.DEFAULT_BMC_BUDGET),
-                          lengths=crosscheck.trace_lengths(eres) if eres is not None else None)
-
-
-def _cross_check(model, eres, zres, args) -> dict:
-    from ..engines import crosscheck
-
-    return crosscheck.cross_check(model, eres, zres, samples=args.samples)
-
-
-def render_cross_check(cc: dict) -> str:
-    head = (f"   cross-check: the engines agree on every decided verdict and trace length; "
-            f"{cc['depth_samples']} sampled BFS states are reached by Z3 in exactly their BFS depth "
-            f"and {cc['successor_samples']} have the same successors")
-    if cc["agree"]:
-        return head + "\n"
-    lines = ["   CROSS-CHECK FAILED: the engines disagree (a bug in one of them):"]
-    lines += [f"     - {d}" for d in cc["disagreements"]]
-    return "\n".join(lines) + "\n"
-
-
 def _overall(results, code) -> str:
     counts = {}
-    for _, r, _ in results:
+    for r in results:
         for p in r.properties:
             counts[p.verdict] = counts.get(p.verdict, 0) + 1
     parts = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))

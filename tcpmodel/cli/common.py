@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..errors import InputError
 
@@ -56,33 +55,3 @@ def require_properties(models) -> None:
             raise InputError("this check has no properties", file=m.check.path,
                              fix='list some, e.g. properties = ["no_deadlock"], add a '
                                  '[[property]] table, or pass --property NAME')
-
-
-def search(model, quiet: bool, max_states=None, timeout=None):
-    from ..engines import explicit
-    progress = None if quiet else explicit.Progress(model.check.name, sys.stderr)
-    return explicit.check(model, max_states=max_states, timeout=timeout, progress=progress)
-
-
-def exit_code(results, interrupted=False) -> int:
-    codes = [r.exit_code() for _, r in results]
-    return (EXIT_VIOLATED if EXIT_VIOLATED in codes else EXIT_UNKNOWN if EXIT_UNKNOWN in codes
-            or interrupted else EXIT_OK)
-
-
-def traces_to_draw(res, witnesses: bool):
-    """(property, title) of each trace a run shows: counterexamples, and witnesses if asked."""
-    for p in res.properties:
-        if p.trace is not None and (p.verdict == "violated" or witnesses):
-            what = "counterexample" if p.verdict == "violated" else "witness"
-            yield p, (f"{res.name} ({res.variant}): {p.name} {p.verdict}, "
-                      f"shortest {what} ({p.depth} steps)")
-
-
-def write_traces(model, res, out_dir, witnesses) -> None:
-    from pathlib import Path
-
-    from ..render.files import write_trace_files
-    for p, title in traces_to_draw(res, witnesses):
-        paths = write_trace_files(p.trace, Path(out_dir), f"{model.check.name}-{p.name}", title)
-        print(f"  chart written to {paths[0]} (and .mmd, .json, .txt)", file=sys.stderr)

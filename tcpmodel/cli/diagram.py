@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import InputError
-from .common import EXIT_OK, parse_sets, search
+from .common import EXIT_OK, parse_sets
 
 
 def add_parser(sub) -> None:
@@ -37,8 +37,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..render.files import emit, format_of, graph_output
-    from ..spec import load_variant
+    from .. import api
+    from ..render.files import emit, format_of
 
     fmt = format_of(args.output, args.format, ("svg", "png", "dot", "mermaid"), "dot")
     check_name = args.pairs or args.coverage
@@ -49,42 +49,25 @@ def run(args) -> int:
         raise InputError("Mermaid output draws the endpoint state diagram only",
                          where="--format", fix="write .svg, .png or .dot")
     if check_name:
-        from ..check import build, load_check
-        from ..render.explored import counterexample_ends, project
-        model = build(load_check(check_name, overrides=parse_sets(args.set),
-                                 variant=args.variant))
-        res = search(model, quiet=False)
-        proj = project(model.system, res._exploration)
-        spec = model.check.spec
-        labels = spec.diagram.labels if spec.diagram else {}
-        if not res.complete:
-            print(f"  warning: the search stopped ({res.stop_reason}); the picture shows what "
-                  "it reached", file=sys.stderr)
+        run = api.run(check_name, params=parse_sets(args.set), variant=args.variant,
+                        progress=sys.stderr)
+        if not run.result.complete:
+            print(f"  warning: the search stopped ({run.result.stop_reason}); the picture shows "
+                  "what it reached", file=sys.stderr)
         if args.pairs:
-            from ..render.pairs import pairs_dot
-            dot = pairs_dot(proj, name=model.check.name, labels=labels,
-                            ends=counterexample_ends(res))
+            pic = api.pairs(run)
         elif fmt == "mermaid":
             raise InputError("Mermaid output cannot mark coverage", where="--format",
                              fix="write .svg, .png or .dot")
         else:
-            from ..render.fsm import fsm_dot
-            dot = fsm_dot(spec, main_only=args.main, collapse=not args.no_collapse,
-                          loops=not args.no_loops, fired=proj.fired, coverage_of=model.check.name)
+            pic = api.fsm(main=args.main, collapse=not args.no_collapse, loops=not args.no_loops,
+                          coverage=run)
     elif args.diff:
-        from ..render.diff import diff_dot
-        dot = diff_dot(load_variant(args.diff), load_variant(args.variant or "rfc9293"),
-                       loops=not args.no_loops)
+        pic = api.diff(args.diff, args.variant or "rfc9293", loops=not args.no_loops)
     else:
-        spec = load_variant(args.variant or "rfc9293")
-        if fmt == "mermaid":
-            from ..render.mermaid import fsm_mermaid
-            dot = fsm_mermaid(spec, main_only=args.main, loops=not args.no_loops)
-        else:
-            from ..render.fsm import fsm_dot
-            dot = fsm_dot(spec, main_only=args.main, collapse=not args.no_collapse,
-                          loops=not args.no_loops)
-    emit(dot if fmt == "mermaid" else graph_output(dot, fmt), args.output)
+        pic = api.fsm(args.variant or "rfc9293", main=args.main, collapse=not args.no_collapse,
+                      loops=not args.no_loops)
+    emit(pic.render(fmt), args.output)
     if args.output and args.output != "-":
         print(f"  diagram written to {args.output}", file=sys.stderr)
     return EXIT_OK

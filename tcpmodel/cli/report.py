@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..errors import InputError
-from .common import (
-    COUNT,
-    SECONDS,
-    exit_code,
-    parse_sets,
-    require_properties,
-    search,
-    traces_to_draw,
-)
+from .common import COUNT, SECONDS, parse_sets, require_properties
 
 
 def add_parser(sub) -> None:
@@ -33,41 +24,22 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..check import build, list_checks, load_check
-    from ..render.explored import counterexample_ends, project
-    from ..render.files import emit, graph_output
-    from ..render.fsm import fsm_dot
-    from ..render.html import report_html
-    from ..render.pairs import pairs_dot
-    from ..render.seqchart import chart_svg
+    from .. import api
+    from ..render.files import emit
 
     overrides = parse_sets(args.set)
-    models = [build(load_check(n, overrides=overrides, variant=args.variant))
-              for n in (args.checks or list_checks())]
+    models = [api.load(n, params=overrides, variant=args.variant)
+              for n in (args.checks or api.check_names())]
     require_properties(models)
-    runs, results = [], []
+    runs = []
     for model in models:
-        res = search(model, args.quiet, args.max_states, args.timeout)
-        results.append((model, res))
-        spec = model.check.spec
-        proj = project(model.system, res._exploration)
-        run = {"model": model, "result": res,
-               "charts": {p.name: chart_svg(p.trace, title)
-                          for p, title in traces_to_draw(res, args.witnesses)}}
-        labels = spec.diagram.labels if spec.diagram else {}
-        pictures = {"pairs_svg": pairs_dot(proj, name=model.check.name, labels=labels,
-                                           ends=counterexample_ends(res)),
-                    "fsm_svg": fsm_dot(spec, fired=proj.fired, coverage_of=model.check.name)}
-        for key, dot in pictures.items():
-            try:
-                run[key] = graph_output(dot, "svg")
-            except InputError as e:   # the report is still worth having without the layouts
-                run[key] = str(e)
-                print(f"tcpmodel: warning: {e}", file=sys.stderr)
-        runs.append(run)
-        if res.stop_reason == "interrupted":
+        runs.append(api.run(model, max_states=args.max_states, timeout=args.timeout,
+                              progress=None if args.quiet else sys.stderr))
+        if runs[-1].result.stop_reason == "interrupted":
             break
-    code = exit_code(results, any(r.stop_reason == "interrupted" for _, r in results))
-    emit(report_html(runs, exit_code=code), args.output)
+    interrupted = any(r.result.stop_reason == "interrupted" for r in runs)
+    html = api.report_page(runs, witnesses=args.witnesses,
+                      warn=lambda e: print(f"tcpmodel: warning: {e}", file=sys.stderr))
+    emit(html.html, args.output)
     print(f"  report written to {args.output}", file=sys.stderr)
-    return code
+    return api.exit_code(runs, interrupted)

@@ -31,7 +31,8 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     """Exit 0 when every run is as its file expects (or found, where nothing is expected),
     1 otherwise, 3 when a search hit its limit."""
-    from ..scenario import list_scenarios, run, variants_of
+    from .. import api
+    from ..scenario import variants_of
     from ..scenario_report import outcome_json, render_outcome
 
     if args.docs:
@@ -41,12 +42,13 @@ def run(args) -> int:
         write(Path(args.docs))
         print(f"scenario pages written to {args.docs}", file=sys.stderr)
         return EXIT_OK
-    names = args.scenarios or list_scenarios()
+    names = args.scenarios or api.scenario_names()
     overrides = parse_sets(args.set)
     jobs = [(n, v) for n in names for v in ([args.variant] if args.variant else variants_of(n))]
     outcomes = []
     for n, v in jobs:
-        o = run(n, variant=v, overrides=overrides, max_states=args.max_states, timeout=args.timeout)
+        o = api.run_scenario(n, variant=v, params=overrides, max_states=args.max_states,
+                         timeout=args.timeout)[0].outcome
         outcomes.append(o)
         if args.out and o.trace is not None:
             from pathlib import Path

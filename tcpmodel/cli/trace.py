@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
-from ..errors import InputError
 from .common import EXIT_OK
 
 
@@ -23,62 +20,10 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
+    from .. import api
     from ..render.files import emit, format_of
-    from ..trace import render_text, trace_from_json
 
     fmt = format_of(args.output, args.format, ("svg", "mermaid", "text"), "text")
-    try:
-        doc = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found", file=args.file, fix="check the path") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read: {e}", file=args.file) from None
-    except json.JSONDecodeError as e:
-        raise InputError(f"malformed JSON: {e.msg}", file=args.file, where=f"{e.lineno}:{e.colno}",
-                         fix="give a file written by tcpmodel check --json or --out") from None
-    found, title = _pick_trace(doc, args)
-    trace = trace_from_json(found, file=args.file)
-    title = args.title or title or Path(args.file).stem
-    if fmt == "svg":
-        from ..render.seqchart import chart_svg
-        out = chart_svg(trace, title)
-    elif fmt == "mermaid":
-        from ..render.mermaid import trace_mermaid
-        out = trace_mermaid(trace, title)
-    else:
-        out = f"{title}\n\n{render_text(trace, indent='')}\n"
-    emit(out, args.output)
+    trace, title = api.read_trace(args.file, check=args.check, prop=args.property)
+    emit(api.chart(trace, args.title or title or Path(args.file).stem).render(fmt), args.output)
     return EXIT_OK
-
-
-def _pick_trace(doc, args) -> tuple:
-    """(trace document, title) from a trace, a property, a check or a check --json document."""
-    if isinstance(doc, dict) and "steps" in doc:
-        return doc, None
-    cands = []   # (check, property, verdict, trace)
-    checks = doc.get("checks") if isinstance(doc, dict) else None
-    if checks is None and isinstance(doc, dict) and "properties" in doc:
-        checks = [doc]
-    for c in checks if isinstance(checks, list) else []:
-        props = c.get("properties") if isinstance(c, dict) else None
-        for name, p in (props.items() if isinstance(props, dict) else ()):
-            if isinstance(p, dict) and "trace" in p:
-                cands.append((str(c.get("name")), name, p.get("verdict"), p["trace"]))
-    if isinstance(doc, dict) and "trace" in doc and not cands:
-        cands.append((None, None, doc.get("verdict"), doc["trace"]))
-    if not cands:
-        raise InputError("no trace in this file", file=args.file,
-                         fix="give a file written by 'tcpmodel check --json' or '--out'")
-    if args.check:
-        cands = [c for c in cands if c[0] == args.check]
-    if args.property:
-        cands = [c for c in cands if c[1] == args.property]
-    if len(cands) > 1 and not args.property:
-        violated = [c for c in cands if c[2] == "violated"]
-        cands = violated or cands
-    if len(cands) != 1:
-        names = ", ".join(f"{c}/{p}" for c, p, _, _ in cands) or "none matches"
-        raise InputError(f"the file holds {len(cands)} matching traces ({names})", file=args.file,
-                         fix="pick one with --check NAME and --property NAME")
-    c, p, verdict, trace = cands[0]
-    return trace, (f"{c}: {p} {verdict}" if p else None)

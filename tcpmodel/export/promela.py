@@ -20,7 +20,8 @@ are known (so ``terminal`` is exact), a step property after each step.  Each pro
 reported once (a hidden flag, not part of the state, remembers it): run pan with ``-c0``
 and read ``assertion violated violated_NAME`` (an ``always`` property fails) or
 ``assertion violated witness_NAME`` (a ``sometimes`` property has a witness).
-Liveness properties (fairness per segment) are not exported.
+Liveness properties become ``ltl`` blocks (``_ltl``): SPIN decides them without fairness,
+the same question as tcpmodel's only for properties whose fairness is all "none".
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ..props import system_scope
 from ..system import NET_EVENTS
 from .pml_expr import PromelaCompiler
 
+LTL = ("eventually", "leads_to", "always_eventually")
 CALL, RCV, TIMER, LOSS, DUP, CRASH = range(6)   # step.kind order of props.system_scope
 SEG_NAMES = {"seq": "sg_seq", "ack": "sg_ack", "SYN": "sg_syn", "ACK": "sg_ackf",
              "FIN": "sg_fin", "RST": "sg_rst", "data": "sg_data", "len": "sg_len"}
@@ -60,8 +62,12 @@ class Writer:
 
 
 class PromelaExport:
-    def __init__(self, model):
+    def __init__(self, model, hidden: bool = True):
         self.model = model
+        # pan refuses hidden variables with -DBFS and -DNCORE: then the temporaries are
+        # plain globals, zeroed at the end of every step (same states, a longer vector)
+        self.hidden = hidden
+        self.temps: list = []
         sysm = self.sys = model.system
         self.m = sysm.machines
         self.spec = sysm.spec
@@ -75,7 +81,9 @@ class PromelaExport:
         seg_max = self.m[0].seg.count * self.g1 * self.g1
         self.chtype = _ctype(0, seg_max)
         self.props = [p for p in model.properties if p.kind in ("always", "sometimes")]
-        self.skipped = [p.name for p in model.properties if p not in self.props]
+        self.live = [p for p in model.properties if p.kind in LTL]
+        self.skipped = [p.name for p in model.properties
+                        if p not in self.props and p not in self.live]
 
     # ------------------------------------------------------------ steps
 
@@ -143,7 +151,39 @@ class PromelaExport:
         self._enabled(w)
         self._step(w)
         self._process(w)
+        self._ltl(w)
         return w.text()
+
+    def _ltl(self, w):
+        """Liveness properties as LTL formulas over the stored states (pan builds the never
+        claims).  SPIN's only fairness is weak fairness among processes (pan -f); with one
+        process it assumes nothing, so SPIN decides these properties *without fairness*:
+        the same question as tcpmodel only where the property's fairness is all "none"."""
+        if not self.live:
+            return
+        check = self.model.check
+        scope = system_scope(self.sys, {k: t.node for k, t in check.defines.items()},
+                             check.params)
+        comp = PromelaCompiler(scope, self._prop_names("x"))
+        w("", "/* liveness: verify one with gcc -DNOREDUCE (no -DSAFETY) and ./pan -a -N NAME.",
+          "   SPIN assumes no fairness here (pan -f is weak fairness among processes, and this",
+          "   model is one process); tcpmodel's per-segment strong fairness has no SPIN",
+          "   equivalent, so the verdicts are comparable where a property assumes none. */")
+        for p in self.live:
+            def tr(t):
+                try:
+                    return comp.compile(t.node, E.BOOL).text
+                except E.ExprError as err:
+                    raise t.fail(err) from None
+            body = tr(p.parsed.body)
+            if p.kind == "eventually":
+                f = f"<> ({body})"
+            elif p.kind == "always_eventually":
+                f = f"[] <> ({body})"
+            else:
+                f = f"[] (({body}) -> <> ({tr(p.parsed.goal)}))"
+            fair = ", ".join(f"{k}={v}" for k, v in p.fairness.items() if v != "none")
+            w(f"ltl {_ident(p.name)} {{ {f} }}   /* tcpmodel assumes: {fair or 'no fairness'} */")
 
     def _header(self, w):
         mc = self.model.check
@@ -156,7 +196,9 @@ class PromelaExport:
           "   'nominal states').",
           "   Properties: 'assertion violated violated_NAME': the always property NAME fails;",
           "   'assertion violated witness_NAME': the sometimes property NAME holds."
-          + (f"\n   Not exported (liveness): {', '.join(self.skipped)}." if self.skipped else "")
+          + (f"\n   Liveness, as ltl blocks at the end (SPIN assumes no fairness there): "
+             f"{', '.join(p.name for p in self.live)}." if self.live else "")
+          + (f"\n   Not exported: {', '.join(self.skipped)}." if self.skipped else "")
           + " */", "")
 
     def _globals(self, w):
@@ -179,20 +221,28 @@ class PromelaExport:
           f"{self.chtype} ch[2 * CAP];", "byte clen[2];",
           "/* step selection: zero in every stored state */",
           f"int en[{self.nw}];", f"{_ctype(0, len(self.items))} sel;", "")
-        w("/* temporaries: hidden, so not part of the state vector */",
-          "hidden byte rx, ix, ik, ij, ikk, rk, rnout, rissx, tw, uw; hidden short it;",
-          "hidden short rev, iev, rrule, rsig;", "hidden byte rmsl, ok, changed, leaving, term;",
-          "hidden int rseg, rfull, rsent;", "hidden byte msl[2]; hidden byte news[2];",
-          "hidden byte sg_seq, sg_ack, sg_data, sg_len, sg_syn, sg_ackf, sg_fin, "
-          "sg_rst;", "hidden byte rst, risn, rsseq, rsack, rsfl, rsdata, rsnd;",
-          "hidden byte sactor, sx, skind, sstale; hidden short sevent, srule, ssig;",
-          "hidden byte p_st[2], p_pc[2], p_inc[2];")
+        h = "hidden " if self.hidden else ""
+        decl = [("byte", "rx, ix, ik, ij, ikk, rk, rnout, rissx, tw, uw"), ("short", "it"),
+                ("short", "rev, iev, rrule, rsig"), ("byte", "rmsl, ok, changed, leaving, term"),
+                ("int", "rseg, rfull, rsent"), ("byte", "msl[2]"), ("byte", "news[2]"),
+                ("byte", "sg_seq, sg_ack, sg_data, sg_len, sg_syn, sg_ackf, sg_fin, sg_rst"),
+                ("byte", "rst, risn, rsseq, rsack, rsfl, rsdata, rsnd"),
+                ("byte", "sactor, sx, skind, sstale"), ("short", "sevent, srule, ssig"),
+                ("byte", "p_st[2], p_pc[2], p_inc[2]")]
         for f in self.fields:
             t = _ctype(min(0, f.lo), max(255, f.lo + f.size))   # no hidden bools in Promela
-            w(f"hidden {t} r_{f.name}, p_{f.name}[2];")
+            decl.append((t, f"r_{f.name}, p_{f.name}[2]"))
+        w("/* temporaries: " + ("hidden, so not part of the state vector */" if self.hidden
+                                else "zeroed at the end of every step (pan -DBFS/-DNCORE "
+                                "refuse hidden variables) */"))
+        for t, names in decl:
+            w(f"{h}{t} {names};")
+            self.temps += [x.strip() for x in names.split(",")]
+        if self.hidden:
+            for p in self.props:
+                w(f"hidden byte seen_{_ident(p.name)};   /* reported once */")
         for p in self.props:
-            w(f"hidden byte seen_{_ident(p.name)};   /* reported once */",
-              f"hidden byte {self._tag(p)};")
+            w(f"{h}byte {self._tag(p)};")
         w("")
 
     def _tag(self, p) -> str:
@@ -227,13 +277,15 @@ class PromelaExport:
           "inline react() {")
         w.ind += 1
         w("seg_fields();")
+        # one conditional expression per event (over the states, then the rules' guards):
+        # an if-branch per (state, event) pair would overflow SPIN's d_step (MAXDSTEP jumps)
         w("/* the first rule for (state, event) whose 'when' holds (file order) */", "if")
         pre = self._pc(m.scope(), self.rule_names("pre"))
         for ei in range(len(m.events)):
             w(f":: rev == {ei} ->  /* {m.events[ei]} */")
             w.ind += 1
-            w("if")
-            for si, s in enumerate(m.states):
+            by_state = None
+            for si in reversed(range(len(m.states))):
                 chain = None
                 for k in reversed(m._cands[si, ei]):
                     r = m.rules[k]
@@ -241,8 +293,9 @@ class PromelaExport:
                         chain = str(k)
                     else:
                         chain = f"({self._tr(pre, r.when, E.BOOL)} -> {k} : {chain})"
-                w(f":: st[rx] == {si} -> rrule = {chain}")
-            w("fi")
+                by_state = chain if by_state is None else \
+                    f"(st[rx] == {si} -> {chain} : {by_state})"
+            w(f"rrule = {by_state}")
             w.ind -= 1
         w("fi;")
         w("rst = st[rx];" + "".join(f" r_{f.name} = f_{f.name}[rx];" for f in self.fields))
@@ -610,8 +663,11 @@ class PromelaExport:
             except E.ExprError as err:
                 raise p.parsed.body.fail(err) from None
             bad = f"!{body}" if p.kind == "always" else body
-            out.append(f"if :: !seen_{_ident(p.name)} && {bad} -> seen_{_ident(p.name)} = 1; "
-                       f"assert({self._tag(p)}) :: else fi;   /* {p.name} */")
+            if self.hidden:
+                out.append(f"if :: !seen_{_ident(p.name)} && {bad} -> seen_{_ident(p.name)} = 1; "
+                           f"assert({self._tag(p)}) :: else fi;   /* {p.name} */")
+            else:   # no flag outside the state: reported at every state where it holds
+                out.append(f"if :: {bad} -> assert({self._tag(p)}) :: else fi;   /* {p.name} */")
         return out
 
     def _process(self, w):
@@ -633,6 +689,12 @@ class PromelaExport:
             w("if :: sel != NONE_STEP ->")
             w(*["     " + s for s in steps])
             w(":: else fi;")
+        if not self.hidden:
+            zero = []
+            for t in self.temps:
+                zero += [f"{t[:-3]}[0] = 0; {t[:-3]}[1] = 0;"] if t.endswith("[2]") else [f"{t} = 0;"]
+            for i in range(0, len(zero), 8):
+                w(" ".join(zero[i:i + 8]))
         w(" ".join(f"en[{i}] = 0;" for i in range(self.nw)) + " sel = 0")
         w.ind -= 1
         w("}")
@@ -655,7 +717,7 @@ def _script_text(check, side: int, i: int):
                       "when")
 
 
-def export_promela(model) -> str:
+def export_promela(model, hidden: bool = True) -> str:
     """The Promela text of a built model (see the module docstring)."""
     if model.system.cap > 250 or len(model.system.machines[0].states) > 250:
         raise InputError("the model is too large for the Promela export", where="export",
@@ -668,4 +730,4 @@ def export_promela(model) -> str:
         # than export a different system
         raise InputError("the Promela export does not support old_segments = false yet",
                          where="export", fix="export with old_segments = true")
-    return PromelaExport(model).text()
+    return PromelaExport(model, hidden).text()

@@ -76,6 +76,11 @@ def write_trace_files(trace, directory: Path, stem: str, title: str) -> list[Pat
     files = {".svg": chart_svg(trace, title), ".mmd": trace_mermaid(trace, title),
              ".json": json.dumps(trace.to_json(), indent=2) + "\n",
              ".txt": f"{title}\n\n{render_text(trace, indent='')}\n"}
+    return emit_files(directory, stem, files)
+
+
+def emit_files(directory: Path, stem: str, files: dict) -> list[Path]:
+    """Write ``stem`` + suffix for each (suffix, text) of ``files``; returns the paths."""
     out = []
     for suffix, text in files.items():
         path = directory / f"{safe_name(stem)}{suffix}"

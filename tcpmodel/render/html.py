@@ -104,6 +104,11 @@ def _check(run) -> str:
     return "\n".join(out)
 
 
+def check_section(run) -> str:
+    """One check's section of the report (``run`` as in :func:`report_html`), e.g. for Jupyter."""
+    return _check(run)
+
+
 def _figure(svg, caption: str) -> str:
     if svg is None:
         return ""

@@ -94,8 +94,9 @@ def y_of(row: int) -> float:
     return Y0 + row * ROW
 
 
-def layout(trace, title: str = "") -> Chart:
-    """The chart's geometry and SVG fragments."""
+def layout(trace, title: str = "", mark: int | None = None) -> Chart:
+    """The chart's geometry and SVG fragments; ``mark``: a step whose row is highlighted
+    (e.g. where a kernel's run first differs from the model's)."""
     n = len(trace.steps)
     bottom = y_of(n) + ROW * 0.9
     chart = Chart(WIDTH, bottom + (34 if trace.loop_start is not None else 14), steps=n)
@@ -118,12 +119,16 @@ def layout(trace, title: str = "") -> Chart:
     _segments(chart, flights(trace), bottom)
     if trace.loop_start is not None:
         _loop(chart, trace.loop_start + 1, n)
+    if mark is not None and 1 <= mark <= n:
+        y = y_of(mark)
+        chart.parts.insert(0, f'<rect class="mark" data-step="{mark}" x="0" y="{y - ROW / 2:.1f}" '
+                              f'width="{WIDTH:.0f}" height="{ROW}" fill="#fbe3e0"/>')
     return chart
 
 
-def chart_svg(trace, title: str = "") -> str:
-    """A self-contained SVG document of the trace's sequence chart."""
-    c = layout(trace, title)
+def chart_svg(trace, title: str = "", mark: int | None = None) -> str:
+    """A self-contained SVG document of the trace's sequence chart (``mark``: see layout)."""
+    c = layout(trace, title, mark)
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{c.width:.0f}" '
             f'height="{c.height:.0f}" viewBox="0 0 {c.width:.0f} {c.height:.0f}" '
             f'class="tcpmodel-chart" data-steps="{c.steps}">')

@@ -24,7 +24,37 @@ class Exploration:
     overflow: int = 0
     fired: set = field(default_factory=set)       # (side, rule index) pairs that fired
     found: dict = field(default_factory=dict)     # property name -> (state id, action index|None)
-    edges: list | None = None    # id -> [(target id, fairness label, k, fairness request)]
+    edge_lists: list | None = None   # id -> [(target id, fairness label, k, fairness request)]
+    graph: object = None             # the same edges as arrays (graph_arrays.ArrayGraph)
+
+    @property
+    def edges(self) -> list | None:
+        """The labelled edges as lists (the reference engine's form; built from ``graph``
+        on first use when the search recorded arrays)."""
+        if self.edge_lists is None and self.graph is not None:
+            self.edge_lists = self.graph.to_lists()
+        return self.edge_lists
+
+    @edges.setter
+    def edges(self, value) -> None:
+        self.edge_lists = value
+
+    def depths(self):
+        """Each state's BFS depth, as a numpy array (ids are in BFS order and parents never
+        decrease, so each level is one id range)."""
+        import numpy as np
+        parent = self.parent.array() if hasattr(self.parent, "array") else self.parent
+        parent = np.asarray(parent, np.int64)
+        n = len(parent)
+        dist = np.zeros(n, np.int32)
+        hi = int((parent < 0).sum())
+        d = 0
+        while hi < n:
+            nhi = int(np.searchsorted(parent, hi, side="left"))
+            d += 1
+            dist[hi:nhi] = d
+            hi = nhi
+        return dist
 
     def path(self, sid: int) -> list[int]:
         out = []

@@ -166,7 +166,8 @@ def fair_loop(g: Graph, comp: set, banned: frozenset, entry: int, strength,
     the label is disabled instead), and visits a node of every ``accept`` set.
     """
     enabled = g.enabled
-    internal = [(u, k, w, lab, req) for u in comp for w, lab, k, req in g.succ[u]
+    members = sorted(comp)   # a fixed order, so the loop is reproducible (fair_arrays.py)
+    internal = [(u, k, w, lab, req) for u in members for w, lab, k, req in g.succ[u]
                 if w in comp and (u, k) not in banned]
     labels = set().union(*(enabled[v] for v in comp))
     labels |= {req for *_, req in internal if req is not None}
@@ -179,7 +180,7 @@ def fair_loop(g: Graph, comp: set, banned: frozenset, entry: int, strength,
         if edge is not None:
             waypoints.append(("edge",) + edge)
         elif st == WEAK:
-            waypoints.append(("node", next(v for v in comp if lab not in enabled[v])))
+            waypoints.append(("node", next(v for v in members if lab not in enabled[v])))
     for acc in accept or ():
         waypoints.append(("node", min(comp & acc)))
 

@@ -1,8 +1,13 @@
 """Liveness properties of a check, decided on the explicit engine's reachable graph.
 
-``eventually P``, ``P leads_to Q`` and ``always eventually P`` are checked under the
+``eventually P``, ``P leads_to Q``, ``always eventually P`` and full LTL are checked under the
 check's fairness assumptions (per property overrides allowed); a violation is a lasso of
 real transitions (a shortest stem, then a fair loop) or a run that stops in a terminal state.
+
+Classic properties of a system without an attacker run on the array graph (``fair_arrays``);
+LTL properties (a product with a Büchi automaton, ``ltl_check``) and systems with an attacker
+(whose steps are never forced, may be barred from loops, and may intercept deliveries) run on
+the reference lists (``fair_cycles``, :func:`check_liveness_lists`).
 """
 
 from __future__ import annotations
@@ -10,7 +15,6 @@ from __future__ import annotations
 from ...errors import InputError, did_you_mean
 from ...results import HOLDS, UNKNOWN, VIOLATED, PropertyResult
 from ...trace import build_trace
-from .fair_cycles import Graph, find_lasso
 
 LIVENESS_KINDS = ("eventually", "leads_to", "always_eventually", "ltl")
 
@@ -50,12 +54,69 @@ def strength_fn(fairness: dict):
     return strength
 
 
-def check_liveness(model, ex, prop, fairness: dict, graph: Graph, tree: dict):
+def check_liveness(model, ex, prop, fairness: dict, graph, tree, truths):
     """Decide one liveness property on a complete exploration.
 
-    ``tree`` is the shortest-path tree from the initial states (``bfs_within``).
+    ``graph`` is the labelled graph as arrays (``graph_arrays.ArrayGraph``), ``tree`` the
+    shortest-path tree from the initial states (``fair_arrays.Tree``), ``truths`` evaluates
+    a state formula at every state (``truths.StateTruths``).
     Returns (PropertyResult, warnings).
     """
+    import numpy as np
+
+    from .fair_arrays import find_lasso, strengths
+    system = model.system
+    states = ex.states
+    warnings = []
+    p = truths(prop.test, prop.reads)
+    strg = strengths(graph, strength_fn(fairness))
+    res = PropertyResult(prop.name, prop.kind, prop.formula, HOLDS, prop.doc, method="explicit SCC")
+    if prop.kind == "eventually":
+        avoid = ~p
+        starts = graph.initial[avoid[graph.initial]]
+        lasso = find_lasso(graph, avoid, starts, strg)
+    else:
+        if prop.kind == "leads_to":
+            q = truths(prop.goal, prop.reads)
+            avoid = ~q
+            starts = np.flatnonzero(p & avoid)
+            if not p.any():
+                warnings.append(f"{prop.name}: the premise of leads_to is never reached "
+                                "(the property holds vacuously)")
+        else:  # always eventually
+            avoid = ~p
+            starts = np.flatnonzero(avoid)
+        lasso = find_lasso(graph, avoid, starts, strg, start_dist=tree.dist[starts],
+                           init_tree=tree)
+    assumed = ", ".join(f"{k}={v}" for k, v in fairness.items() if v != "none") or "no fairness"
+    if lasso is None:
+        res.detail = f"every fair run ({assumed})"
+        if warnings:
+            res.detail = "vacuous: " + res.detail
+        return res, warnings
+    edges = lasso.stem + lasso.loop
+    moves = []
+    for u, k, w in edges:
+        act, t = system.successors(states[u])[k]
+        assert t == states[w], "replay diverged: successors() is not deterministic"
+        moves.append((act, t))
+    start = states[edges[0][0]] if edges else states[lasso.end]
+    res.trace = build_trace(system, start, moves, len(lasso.stem) if lasso.loop else None)
+    res.verdict = VIOLATED
+    res.depth = len(moves)
+    if lasso.loop:
+        res.detail = (f"fair lasso: {len(lasso.stem)}-step stem, {len(lasso.loop)}-step loop "
+                      f"({assumed})")
+    else:
+        res.detail = f"the run stops in a dead end after {len(moves)} steps"
+    return res, warnings
+
+
+def check_liveness_lists(model, ex, prop, fairness: dict, graph, tree: dict):
+    """Decide one liveness or LTL property on a complete exploration, on the reference lists
+    (``graph``: a ``fair_cycles.Graph``; ``tree``: its shortest-path tree from the initial
+    states, ``bfs_within``).  Returns (PropertyResult, warnings)."""
+    from .fair_cycles import find_lasso
     system = model.system
     states = ex.states
     n = len(states)
@@ -132,8 +193,10 @@ def unknown(prop, reason: str) -> PropertyResult:
                           method="explicit SCC", detail=reason)
 
 
-def never_applicable(graph: Graph, fairness: dict) -> list[str]:
+def never_applicable(graph, fairness: dict) -> list[str]:
     """Fairness assumptions that no reachable state ever enables (vacuous assumptions)."""
-    used = {lab[0] for es in graph.enabled for lab in es}
+    import numpy as np
+    kinds = np.flatnonzero(np.bincount(graph.kind, minlength=len(graph.kind_label)))
+    used = {graph.labels[i][0] for i in set(graph.kind_label[kinds].tolist()) if i >= 0}
     return [f"fairness assumption {k} = {v} never applies: no reachable state enables it"
             for k, v in fairness.items() if v != "none" and k not in used]

@@ -17,8 +17,8 @@ from ...results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
 from ...system import ATTACKER_KINDS
 from ...trace import build_trace
 from .exploration import Exploration, Progress
-from .fair_cycles import Graph, bfs_within
-from .liveness import LIVENESS_KINDS, check_liveness, never_applicable, unknown
+from .liveness import (LIVENESS_KINDS, check_liveness, check_liveness_lists,
+                       never_applicable, unknown)
 
 
 def explore(system, props, *, max_states: int | None = None, timeout: float | None = None,
@@ -203,13 +203,34 @@ def _check_live(model, ex, live, res) -> None:
             res.properties.append(unknown(p, f"needs the complete state graph; search stopped "
                                              f"({ex.stop_reason})"))
         return
+    import numpy as np
+
+    from .fair_arrays import Tree
+    from .graph_arrays import from_lists
+    from .truths import StateTruths
     t0 = time.monotonic()
-    graph = Graph(ex.edges, [i for i in range(len(ex.states)) if ex.parent[i] < 0])
-    tree = bfs_within(graph, graph.initial, None)
+    graph = ex.graph
+    if graph is None:   # the reference engine's lists
+        graph = from_lists(ex.edges, [i for i in range(len(ex.states)) if ex.parent[i] < 0])
+    # the search's parents and action indices are the shortest-path tree from the initial
+    # states (the BFS order, first discovery wins)
+    parent = ex.parent.array() if hasattr(ex.parent, "array") else ex.parent
+    via = ex.via.array() if hasattr(ex.via, "array") else ex.via
+    tree = Tree(np.asarray(parent, np.int32), np.asarray(via).astype(np.int16), ex.depths())
+    truths = StateTruths(model, ex, graph)
+    lists = None   # LTL, and systems with an attacker: the reference lists (fair_cycles)
     seen_fairness = set()
     for p in live:
         t1 = time.monotonic()
-        pr, warnings = check_liveness(model, ex, p, p.fairness, graph, tree)
+        if p.kind == "ltl" or model.system.attacker is not None:
+            if lists is None:
+                from .fair_cycles import Graph, bfs_within
+                lists = Graph(ex.edges if ex.edges is not None else graph.to_lists(),
+                              [int(i) for i in graph.initial])
+                list_tree = bfs_within(lists, lists.initial, None)
+            pr, warnings = check_liveness_lists(model, ex, p, p.fairness, lists, list_tree)
+        else:
+            pr, warnings = check_liveness(model, ex, p, p.fairness, graph, tree, truths)
         pr.seconds = time.monotonic() - t1
         res.properties.append(pr)
         res.warnings.extend(warnings)

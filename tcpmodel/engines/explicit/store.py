@@ -1,5 +1,5 @@
 """Compact numpy containers for the fast engine: growable tables, a sparse batch map and the
-visited set (sorted runs of 64-bit packed states).
+visited set (an exact hash table over the 64-bit packed states).
 
 Everything here works on whole arrays (one BFS chunk at a time): the per-state cost is a few
 vectorised operations, not Python bytecode.
@@ -135,61 +135,106 @@ class Chunked:
 
 
 class Visited:
-    """The set of stored states: sorted runs of packed 64-bit states, each with the state ids.
+    """The set of stored states: an exact open-addressing hash table over the 64-bit keys.
 
-    A batch of sorted candidate keys is looked up with one ``searchsorted`` per run.  New
-    states arrive as a sorted run; runs of similar size are merged (like an LSM tree), but
-    never beyond ``max_run`` states, so a merge never needs much more memory than it frees.
-    Exact: the keys are the states themselves, not hashes. 12 bytes per state.
+    ``keys`` holds every stored state in id order (8 bytes per state; it is also the BFS
+    queue and what traces decode).  The table is an index into it: linear probing over
+    ``uint32`` ids, so a lookup compares the stored key itself (exact: no hash compaction,
+    no collision probability).  Lookups and inserts work on whole batches, one vectorised
+    probe round at a time; the table grows by rehashing when its load passes ``max_load``.
+    Bytes per state: 8 for the key plus 4 / load for the table (load between ``max_load``
+    / ``GROWTH`` and ``max_load``).
     """
 
-    def __init__(self, max_run: int = 1 << 20):
-        self.runs: list = []   # (keys uint64 sorted, ids uint32)
-        self.max_run = max_run
+    EMPTY = np.uint32(0xFFFFFFFF)
+    GROWTH = 1.5
+    MULT = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing mixes every key bit into the top 32
+
+    def __init__(self, max_load: float = 0.6, size: int = 1 << 12):
+        self.max_load = max_load
+        self.keys = np.empty(1 << 12, np.uint64)
         self.n = 0
+        self.table = np.full(size, self.EMPTY, np.uint32)
 
-    def find(self, keys: np.ndarray) -> np.ndarray:
-        """Ids of ``keys`` (sorted uint64), -1 where not stored."""
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        """Each key's first slot: the top 32 bits of its product, scaled to the table size."""
+        h = (keys * self.MULT) >> np.uint64(32)
+        return ((h * np.uint64(len(self.table))) >> np.uint64(32)).astype(np.int64)
+
+    def find(self, keys: np.ndarray, *, slots: bool = False):
+        """Ids of ``keys`` (uint64), -1 where not stored.  With ``slots``, also where each
+        missing key's probe ended (the free slot :meth:`add` may start from)."""
+        keys = keys.astype(np.uint64, copy=False)
+        if self.table is None:
+            self._rebuild(len(self.keys))
         out = np.full(len(keys), -1, np.int64)
-        for rk, ri in self.runs:
-            pos = np.searchsorted(rk, keys)
-            np.minimum(pos, len(rk) - 1, out=pos)
-            hit = rk[pos] == keys
-            out[hit] = ri[pos[hit]]
-        return out
+        ends = np.full(len(keys), -1, np.int64) if slots else None
+        size = len(self.table)
+        pos = self._home(keys)
+        todo = np.arange(len(keys))
+        while len(todo):
+            slot = self.table[pos]
+            used = slot != self.EMPTY
+            if slots:
+                free = ~used
+                ends[todo[free]] = pos[free]
+            full = np.flatnonzero(used)
+            ids = slot[full]
+            hit = self.keys[ids] == keys[todo[full]]
+            out[todo[full[hit]]] = ids[hit]
+            more = full[~hit]             # occupied by another key: probe the next slot
+            todo = todo[more]
+            pos = pos[more] + 1
+            pos[pos == size] = 0
+        return (out, ends) if slots else out
 
-    def add(self, keys: np.ndarray, ids: np.ndarray) -> None:
-        """Store a sorted run of new keys with their ids."""
-        if not len(keys):
+    def add(self, keys: np.ndarray, slots: np.ndarray | None = None) -> None:
+        """Store new keys (none of them stored yet, all distinct); they get the next ids.
+        ``slots``: where :meth:`find` saw each one missing (a free slot on its probe path,
+        so probing may start there), unless the table has changed size since."""
+        m = len(keys)
+        if not m:
             return
-        self.runs.append((keys.astype(np.uint64, copy=False), ids.astype(np.uint32, copy=False)))
-        self.n += len(keys)
-        while len(self.runs) > 1:
-            (ak, ai), (bk, bi) = self.runs[-2], self.runs[-1]
-            if len(ak) > 2 * len(bk) or len(ak) + len(bk) > self.max_run:
-                break
-            self.runs[-2:] = [_merge(ak, ai, bk, bi)]
+        if self.n + m > len(self.keys):
+            grown = np.empty(max(self.n + m, int(len(self.keys) * self.GROWTH)), np.uint64)
+            grown[:self.n] = self.keys[:self.n]
+            self.keys = grown
+        self.keys[self.n:self.n + m] = keys
+        self.n += m
+        if self.table is None or self.n > self.max_load * len(self.table):
+            self._rebuild(len(self.table) if self.table is not None else 1 << 12)
+        else:
+            self._insert(np.arange(self.n - m, self.n, dtype=np.uint32), slots)
+
+    def _rebuild(self, size: int) -> None:
+        """A table of at least ``size`` slots under the load limit, with every stored id."""
+        while self.n > self.max_load * size:
+            size = int(size * self.GROWTH) + 1
+        self.table = np.full(size, self.EMPTY, np.uint32)
+        for lo in range(0, self.n, 1 << 20):   # rehash in slices (bounded temporaries)
+            self._insert(np.arange(lo, min(lo + (1 << 20), self.n), dtype=np.uint32))
+
+    def release_index(self) -> None:
+        """Free the table (the keys stay); the next lookup rebuilds it.  A finished search
+        frees it for the liveness analysis, which never looks states up."""
+        self.table = None
+        self.keys = self.keys[:self.n].copy() if len(self.keys) > self.n else self.keys
+
+    def _insert(self, ids: np.ndarray, pos: np.ndarray | None = None) -> None:
+        """Put ids into free slots; ids racing for one slot: the one written wins, the rest probe on."""
+        size = len(self.table)
+        if pos is None:
+            pos = self._home(self.keys[ids])
+        while len(ids):
+            free = np.flatnonzero(self.table[pos] == self.EMPTY)
+            self.table[pos[free]] = ids[free]
+            placed = np.zeros(len(ids), bool)
+            placed[free[self.table[pos[free]] == ids[free]]] = True
+            ids, pos = ids[~placed], pos[~placed] + 1
+            pos[pos == size] = 0
 
     def nbytes(self) -> int:
-        return sum(k.nbytes + i.nbytes for k, i in self.runs)
+        return self.n * self.keys.itemsize + (self.table.nbytes if self.table is not None else 0)
 
     def keys_by_id(self) -> np.ndarray:
-        out = np.zeros(self.n, np.uint64)
-        for rk, ri in self.runs:
-            out[ri] = rk
-        return out
-
-
-def _merge(ak, ai, bk, bi):
-    """Merge two sorted runs without a full sort: b's slots come from searchsorted."""
-    n = len(ak) + len(bk)
-    pos_b = np.searchsorted(ak, bk) + np.arange(len(bk))
-    keys = np.empty(n, np.uint64)
-    ids = np.empty(n, np.uint32)
-    mask = np.ones(n, bool)
-    mask[pos_b] = False
-    keys[pos_b] = bk
-    ids[pos_b] = bi
-    keys[mask] = ak
-    ids[mask] = ai
-    return keys, ids
+        return self.keys[:self.n]

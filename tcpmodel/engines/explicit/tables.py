@@ -75,6 +75,8 @@ class Tables:
         self.mv_act = Grow((), np.int64)        # action class id (properties)
         self.mv_label = Grow((), np.int64)      # fairness label id, -1 = none
         self.mv_req = Grow((), np.int64)        # fairness request id, -1 = none
+        self.mv_kind = Grow((), np.int64)       # id of the (label, request) pair (edge kind)
+        self.kinds: dict = {}                   # (label id, request id) -> edge kind
         self.mv_fired = Grow((), np.int64)      # side * rules + rule, -1 for network steps
         self.mv_from = Grow((), np.int64)       # origin control, -1 for network steps
         self.n_moves = 0
@@ -193,7 +195,8 @@ class Tables:
         i = self.n_moves
         self.n_moves += 1
         for g in (self.mv_newc, self.mv_send, self.mv_purge, self.mv_gated, self.mv_gate,
-                  self.mv_act, self.mv_label, self.mv_req, self.mv_fired, self.mv_from):
+                  self.mv_act, self.mv_label, self.mv_req, self.mv_kind, self.mv_fired,
+                  self.mv_from):
             g.ensure(i + 1)
         self.mv_from.a[i] = origin
         self.mv_newc.a[i] = newc
@@ -204,6 +207,8 @@ class Tables:
         self.mv_act.a[i] = self._act(act)
         self.mv_label.a[i] = self._label(self.sys.fair_label(act))
         self.mv_req.a[i] = self._label(self.sys.fair_request(act))
+        pair = (int(self.mv_label.a[i]), int(self.mv_req.a[i]))
+        self.mv_kind.a[i] = self.kinds.setdefault(pair, len(self.kinds))
         self.mv_fired.a[i] = (act.side * len(self.m[0].rules) + act.out.rule) if act.out else -1
         return i
 

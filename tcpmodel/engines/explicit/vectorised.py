@@ -3,8 +3,9 @@
 States are exact 64-bit keys (``tables.py``); the frontier is expanded a chunk at a time
 with table lookups on numpy arrays, in the order of ``System.successors``, so state ids,
 parents, action indices, transition counts, depths and verdicts are the reference engine's
-(``search.explore_reference``); the tests compare both.  Per state the search keeps 17
-bytes: the key and id in the visited runs (12), the parent id (4) and the action index (1).
+(``search.explore_reference``); the tests compare both.  Per state the search keeps the key
+(8 bytes, in id order: also the BFS queue), its slot in the visited hash table (4 / load,
+``store.Visited``), the parent id (4) and the action index (1).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from ...system import INCA
 from .exploration import Exploration
+from .graph_arrays import EdgeLog
 from .store import Chunked, Grow, SparseMap, Table2D, Visited
 from .tables import CH_BITS, CH_MASK, CTRL_BITS, Tables, Unsupported
 
@@ -380,12 +382,14 @@ class _Truth:
 
 
 def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
-                 record_edges=False, chunk=1 << 14, workers=1):
+                 record_edges=False, chunk=1 << 14, workers=1, edge_memory=None):
     """Breadth-first search with the semantics and results of ``explore_reference``.
 
     ``workers`` >= 2: a second thread expands the next chunk while this one de-duplicates and
     stores the current chunk (numpy releases the GIL in sorting and table lookups).  Only
     the expanding thread interns, so ids and results are the same as with one worker.
+    With ``record_edges`` the labelled graph is recorded as arrays (``ex.graph``), streamed
+    to disk past ``edge_memory`` bytes (``graph_arrays.EdgeLog``).
     """
     if any(p.reads & CHANNEL_CONTENTS for p in props):
         # truths are memoised per control state and channel sizes (_Truth): a property that
@@ -401,36 +405,39 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
     visited = Visited()
     parent = Chunked(np.int32)
     via = Chunked(np.uint8)
-    first = np.array(init, np.uint64)
     parent.append(np.full(len(init), -1))
     via.append(np.full(len(init), 255))
-    order = np.argsort(first)
-    visited.add(first[order], order)
-    frontier = [first]   # the level being expanded, as parts (freed as they are expanded)
+    visited.add(np.array(init, np.uint64))
     state_props = [p for p in props if p.kind in ("always", "sometimes") and not p.on_steps]
     step_props = [p for p in props if p.kind in ("always", "sometimes") and p.on_steps]
     truth = _Truth(T, state_props, step_props)
     ex = Exploration(None, None, parent, via)
     ex.states = LazyStates(T, visited)
     ex.index = LazyIndex(T, visited)
-    edges = tuple(Chunked(np.int64) for _ in range(4)) if record_edges else None
+    edges = EdgeLog(edge_memory) if record_edges else None
     fired = np.zeros(2 * len(T.m[0].rules), bool)
     n = len(init)
     depth = transitions = 0
     level_start = 0
     try:
-        while frontier:
-            nxt = []
+        while level_start < n:
+            # the level is the ids [level_start, level_end): the visited keys are the queue;
+            # chunks are copies, since storing the next level may move the keys array
+            level_end = n
             start = 0
-            queued = sum(map(len, frontier))
-            parts = [p[i:i + chunk] for p in frontier for i in range(0, len(p), chunk)]
-            frontier = None
-            ahead = pool.submit(X.expand, parts[0]) if pool else None
-            for ci, keys in enumerate(parts):
-                parts[ci] = None   # the level's keys are freed as they are expanded
+            queued = level_end - level_start
+            lows = range(level_start, level_end, chunk)
+
+            def part(lo):
+                return visited.keys[lo:min(lo + chunk, level_end)].copy()
+
+            keys = part(lows[0])
+            ahead = pool.submit(X.expand, keys) if pool else None
+            for ci, lo in enumerate(lows):
                 if pool:
                     done = ahead.result()
-                    ahead = pool.submit(X.expand, parts[ci + 1]) if ci + 1 < len(parts) else None
+                    nxt_keys = part(lows[ci + 1]) if ci + 1 < len(lows) else None
+                    ahead = pool.submit(X.expand, nxt_keys) if nxt_keys is not None else None
                 else:
                     done = X.expand(keys)
                 r = _chunk(X, visited, keys, n, max_states, done)
@@ -441,21 +448,24 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
                     keys = keys[:r["stop"] + 1]   # up to the state whose expansion crossed it
                     r = _chunk(X, visited, keys, n, None)
                     ex.stop_reason = "max-states"
-                _commit(r, ex, T, truth, visited, parent, via, nxt, edges, fired, state_props,
+                _commit(r, ex, T, truth, visited, parent, via, edges, fired, state_props,
                         step_props, level_start + start)
                 n += r["new"]
                 transitions += r["transitions"]
                 start += len(keys)
                 if progress:
-                    progress.tick(n, queued - start + sum(map(len, nxt)), depth)
+                    progress.tick(n, queued - start + n - level_end, depth)
                 if ex.stop_reason:
                     return ex
                 if timeout is not None and time.monotonic() - t0 > timeout:
                     ex.stop_reason = "timeout"
                     return ex
-            level_start += start
-            frontier = [p for p in nxt if len(p)]
-            if frontier:
+                if not pool and ci + 1 < len(lows):
+                    keys = part(lows[ci + 1])
+                elif pool:
+                    keys = nxt_keys
+            level_start = level_end
+            if level_start < n:
                 depth += 1
         ex.complete = True
         return ex
@@ -472,10 +482,11 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
         ex.fired = {(int(i) // nr, int(i) % nr) for i in np.flatnonzero(fired)}
         ex.engine = "fast"
         ex.store_bytes = visited.nbytes() + parent.nbytes() + via.nbytes()
+        if record_edges and ex.complete:
+            visited.release_index()   # liveness reads the graph, not the index
+        ex.tables = T
         if record_edges:
-            ex.edges = _edge_lists(T, len(ex.states), edges)
-        else:
-            ex.edges = None
+            ex.graph = _finish_graph(T, edges, len(init))
 
 
 def _chunk(X, visited, keys, n_before, max_states, expanded=None):
@@ -485,11 +496,12 @@ def _chunk(X, visited, keys, n_before, max_states, expanded=None):
     if len(k) and k.max() >= 255:
         raise OverflowError("more than 254 successors of one state")
     ordk = pos * KMAX + k           # the reference discovers successors in this order
-    r = {"stop": None, "transitions": len(ck), "keys": keys, "kc": honest, "ck": ck, "ordk": ordk,
+    r = {"stop": None, "transitions": len(ck), "keys": keys, "kc": kc, "honest": honest, "ck": ck,
+         "ordk": ordk,
          "mv": mv, "ovf": ovf, "new": 0}
     if not len(ck):
         r.update(u=np.empty(0, np.uint64), ids=np.empty(0, np.int64), newidx=np.empty(0, int),
-                 first=np.empty(0, np.int64), order=None, flag=None)
+                 first=np.empty(0, np.int64), order=None, flag=None, slots=None, table_size=-1)
         return r
     order = np.argsort(ck)
     cs = ck[order]
@@ -499,7 +511,7 @@ def _chunk(X, visited, keys, n_before, max_states, expanded=None):
     starts = np.flatnonzero(flag)
     u = cs[starts]
     first = np.minimum.reduceat(ordk[order], starts)   # each successor's first discovery
-    ids = visited.find(u)
+    ids, ends = visited.find(u, slots=True)
     new = np.flatnonzero(ids < 0)
     new = new[np.argsort(first[new], kind="stable")]   # ids in discovery order
     ids[new] = n_before + np.arange(len(new))
@@ -507,23 +519,23 @@ def _chunk(X, visited, keys, n_before, max_states, expanded=None):
         i = max(max_states - n_before - 1, 0)
         r["stop"] = int(first[new[i]] // KMAX) if len(new) else 0
         return r
-    r.update(u=u, ids=ids, new=len(new), newidx=new, first=first, order=order, flag=flag)
+    r.update(u=u, ids=ids, new=len(new), newidx=new, first=first, order=order, flag=flag,
+             slots=ends[new], table_size=len(visited.table))
     return r
 
 
-def _commit(r, ex, T, truth, visited, parent, via, nxt, edges, fired, state_props, step_props,
+def _commit(r, ex, T, truth, visited, parent, via, edges, fired, state_props, step_props,
             base_id):
     """Store a chunk's new states and account for its expansions (counts, rules, properties)."""
     ck, ordk, mv, u, ids, new, first = (r[x] for x in ("ck", "ordk", "mv", "u", "ids", "newidx",
                                                        "first"))
     keys, kc = r["keys"], r["kc"]
     found = ex.found
-    sel = np.sort(new)
-    visited.add(u[sel], ids[sel])
-    nxt.append(u[new])
+    # in discovery order: the ids n_before, n_before + 1, ...
+    visited.add(u[new], r["slots"] if r["table_size"] == len(visited.table) else None)
     parent.append(base_id + first[new] // KMAX)
     via.append(first[new] % KMAX)
-    term = kc == 0
+    term = r["honest"] == 0   # only the attacker could act: the run may stop here
     ex.terminal += int(term.sum())
     ex.overflow += int(r["ovf"].sum())
     endpoint = T.mv_fired.a[mv]
@@ -545,26 +557,22 @@ def _commit(r, ex, T, truth, visited, parent, via, nxt, edges, fired, state_prop
             if len(hit):   # the first step in (parent, k) order is the reference's
                 o = int(ordk[hit].min())
                 found[p.name] = (base_id + o // KMAX, o % KMAX)
-    if edges is not None and len(ck):
-        inv = np.empty(len(ck), np.int64)
-        inv[r["order"]] = np.cumsum(r["flag"]) - 1
-        perm = np.argsort(ordk)
-        src, dst, kk, mvs = edges
-        src.append(base_id + ordk[perm] // KMAX)
-        dst.append(ids[inv[perm]])
-        kk.append(ordk[perm] % KMAX)
-        mvs.append(mv[perm])
+    if edges is not None:
+        # CSR by source: per expanded state its successor count, per edge (in (source, k)
+        # order) the target and the kind of step (fairness label and request)
+        if len(ck):
+            inv = np.empty(len(ck), np.int64)
+            inv[r["order"]] = np.cumsum(r["flag"]) - 1
+            perm = np.argsort(ordk)
+            edges.append(kc, ids[inv[perm]], T.mv_kind.a[mv[perm]])
+        else:
+            edges.append(kc, np.empty(0, np.int32), np.empty(0, np.int64))
 
 
-def _edge_lists(T, n, edges):
-    src, dst, kk, mvs = (e.array() for e in edges)
-    labels = [T.labels[i] if i >= 0 else None for i in range(-1, len(T.labels))]
-    lab = (T.mv_label.a[mvs] + 1).tolist()
-    req = (T.mv_req.a[mvs] + 1).tolist()
-    out = [[] for _ in range(n)]
-    for s, d, k, a, b in zip(src.tolist(), dst.tolist(), kk.tolist(), lab, req):
-        out[s].append((d, labels[a], k, labels[b]))
-    return out
+def _finish_graph(T, edges, n_init):
+    pairs = sorted(T.kinds, key=T.kinds.get)
+    return edges.finish([a for a, _ in pairs], [b for _, b in pairs], T.labels,
+                        np.arange(n_init))
 
 
 class LazyStates(Sequence):
@@ -574,18 +582,9 @@ class LazyStates(Sequence):
         self.T = T
         self.visited = visited
         self._keys = None
-        self._lookups = 0
 
     def _key(self, i: int) -> int:
-        """One state's key without materialising all of them (traces read a few dozen)."""
-        self._lookups += 1
-        if self._keys is None and self._lookups < 256:
-            for rk, ri in self.visited.runs:
-                hit = np.flatnonzero(ri == i)
-                if len(hit):
-                    return int(rk[hit[0]])
-            raise IndexError(i)
-        return int(self.keys()[i])
+        return int(self.visited.keys[i])
 
     def keys(self):
         if self._keys is None or len(self._keys) != self.visited.n:

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Scaling: from 10^4 states to millions, safety-only and full checks (safety + liveness),
+time and bytes per state, side by side with SPIN (pan -O2, exact storage), interleaved.
+
+Per size and repetition, in this order: tcpmodel safety-only, tcpmodel full check, pan -O2 on
+the safety properties (compiled once, -m measured once; see bench_spin.py).  Every figure is a
+fresh process.  Medians of --runs repetitions.
+
+    python3 benchmarks/bench_scale.py [--runs 1] [--max-states N] [--json FILE]
+
+Sizes grow by channel capacity (close: 2, 3, 4, 5), on top of handshake and time-wait;
+--max-states skips sizes known to exceed it (the series stops where memory would not fit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_spin import Pan, run_tcpmodel, safety_model  # noqa: E402
+
+# (check, --set overrides, approximate states: for --max-states only)
+SERIES = [("handshake", [], 8_746), ("close", [], 81_599), ("time-wait", [], 137_310),
+          ("close", ["capacity=3"], 885_782), ("time-wait", ["capacity=3", "dup=1"], 1_578_833),
+          ("close", ["capacity=4"], 5_583_747), ("close", ["capacity=5"], 26_900_000)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--max-states", type=int, default=6_000_000)
+    ap.add_argument("--json", metavar="FILE")
+    args = ap.parse_args()
+    from tcpmodel.export import spin
+    from tcpmodel.export.promela import export_promela
+    if spin.available():
+        sys.exit(f"bench_scale: {spin.available()}")
+    med = statistics.median
+    print(f"scaling, median of {args.runs} interleaved run(s); B/st = peak resident memory grown "
+          "during the run / states")
+    head = (f"{'check':<26} {'states':>11} {'safe s':>7} {'B/st':>6} {'full s':>7} "
+            f"{'live s':>7} {'B/st':>6} {'pan cc':>6} {'pan s':>7} {'pan B/st':>8} "
+            f"{'safe/pan':>8} {'same':>4}")
+    print(head)
+    print("-" * len(head))
+    rows = []
+    for name, sets, approx in SERIES:
+        if approx > args.max_states:
+            continue
+        model = safety_model(name, sets)
+        with tempfile.TemporaryDirectory() as tmp:
+            pan = Pan(export_promela(model), ("-O2", "-DSAFETY", "-DNOREDUCE"), tmp)
+            safe, full, pans = [], [], []
+            for _ in range(args.runs):
+                safe.append(run_tcpmodel(name, sets))
+                full.append(run_tcpmodel(name, sets, full=True))
+                pans.append(pan.once(safe[0]["states"]))
+        n = safe[0]["states"]
+
+        def grown(rs):
+            return med((r["peak_kb"] - r["base_kb"]) * 1024 for r in rs) / n
+        row = {"check": name + ("" if not sets else " " + " ".join(sets)), "states": n,
+               "safe_s": med(r["search"] for r in safe), "safe_b": grown(safe),
+               "full_s": med(r["search"] + r["live"] for r in full),
+               "live_s": med(r["live"] for r in full), "full_b": grown(full),
+               "pan_cc": pans[0]["compile"], "pan_s": med(r["search"] for r in pans),
+               "pan_b": med(r["peak_kb"] for r in pans) * 1024 / n,
+               "same": all(r["states"] == n and r["complete"]
+                           and (r["violated"], r["witnessed"]) == (safe[0]["violated"],
+                                                                   safe[0]["witnessed"])
+                           for r in pans) and full[0]["states"] == n}
+        row["ratio"] = row["pan_s"] / row["safe_s"]
+        rows.append(row)
+        print(f"{row['check']:<26} {n:>11,} {row['safe_s']:>7.2f} {row['safe_b']:>6.0f} "
+              f"{row['full_s']:>7.2f} {row['live_s']:>7.2f} {row['full_b']:>6.0f} "
+              f"{row['pan_cc']:>6.1f} {row['pan_s']:>7.2f} {row['pan_b']:>8.0f} "
+              f"{row['ratio']:>8.2f} {'yes' if row['same'] else 'NO':>4}", flush=True)
+    print("safe s: tcpmodel's BFS with the safety properties; full s: BFS recording the graph plus "
+          "the liveness\nanalysis (live s); pan: gcc -O2 -DSAFETY -DNOREDUCE, depth-first, exact "
+          "storage (cc: spin -a + gcc).\nB/st: tcpmodel: peak RSS grown during the check (Python "
+          "and imports excluded); pan: its peak RSS.\nsafe/pan: pan s / safe s (above 1: "
+          "tcpmodel's search is faster).  same: equal states and safety verdicts.")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,379 @@
+"""Fair cycles (lassos) on an :class:`~.graph_arrays.ArrayGraph`: the algorithms of
+``fair_cycles.py`` on whole arrays, with the same answers (the tests compare the lassos).
+
+- :func:`bfs_tree`: a shortest-path tree, level by level; each level's out-edges are read in
+  (frontier order, action index) order and a state's first discovery wins, so the tree is the
+  one ``fair_cycles.bfs_within`` builds with its FIFO queue (start states join at their
+  start distance, after the states found at that distance).
+- :func:`fair_components`: strongly connected components by ``scipy.sparse.csgraph`` (compiled
+  Tarjan), then the Emerson-Lei refinement of every component at once: per (component,
+  label) pairs, which labels are taken inside, enabled everywhere, requested.
+- :func:`find_lasso` / :func:`fair_loop`: a shortest run into a fair cycle or a dead end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fair_cycles import STRONG, WEAK, Lasso
+from .graph_arrays import ArrayGraph, unique
+
+NONE_S, WEAK_S, STRONG_S = 0, 1, 2
+
+
+def strengths(g: ArrayGraph, strength) -> np.ndarray:
+    """Per label id: 0 no assumption, 1 weak, 2 strong (``strength(label)`` as in fair_cycles)."""
+    code = {None: NONE_S, WEAK: WEAK_S, STRONG: STRONG_S}
+    return np.array([code[strength(lab)] for lab in g.labels], np.int8).reshape(-1)
+
+
+@dataclass
+class Tree:
+    """A shortest-path tree: per state its parent (-1 at a start), action index, distance
+    (-1 = not reached) and the start it was reached from."""
+    parent: np.ndarray
+    k: np.ndarray
+    dist: np.ndarray
+    root: np.ndarray | None = None
+
+    def reached(self) -> np.ndarray:
+        return np.flatnonzero(self.dist >= 0)
+
+
+def bfs_tree(g: ArrayGraph, starts, allowed: np.ndarray | None = None,
+             start_dist: np.ndarray | None = None, banned: np.ndarray | None = None,
+             target: int | None = None) -> Tree:
+    """Shortest-path tree from ``starts`` inside ``allowed`` (bool per state, None = all),
+    avoiding ``banned`` edges (bool per edge).  ``start_dist`` (per start) gives each start
+    an initial distance, so distances are totals.  With ``target`` the search stops once it
+    is reached (the tree up to it is the full search's)."""
+    n = g.n
+    starts = np.asarray(starts, np.int64)
+    sd = np.zeros(len(starts), np.int64) if start_dist is None else \
+        np.asarray(start_dist, np.int64)
+    if allowed is not None and len(starts):
+        keep = allowed[starts]
+        starts, sd = starts[keep], sd[keep]
+    order = np.lexsort((starts, sd))
+    starts, sd = starts[order], sd[order]
+    dist = np.full(n, -1, np.int32)
+    parent = np.full(n, -1, np.int32)
+    kk = np.full(n, -1, np.int16)
+    root = np.full(n, -1, np.int32)
+    frontier = np.empty(0, np.int64)
+    i = 0
+    d = 0
+    indptr = g.indptr
+    while True:
+        if not len(frontier):
+            if i >= len(starts):
+                break
+            d = int(sd[i])   # nothing queued: jump to the next start's distance
+        j = int(np.searchsorted(sd, d, side="right"))
+        if j > i:   # starts join after the states found at their distance
+            cand = starts[i:j]
+            i = j
+            cand = cand[dist[cand] < 0]
+            _, first = np.unique(cand, return_index=True)
+            cand = cand[np.sort(first)]
+            dist[cand] = d
+            root[cand] = cand
+            frontier = np.concatenate([frontier, cand])
+        if target is not None and dist[target] >= 0:
+            break
+        if not len(frontier):
+            continue
+        e, src = g.edges_of(frontier)
+        w = g.dst[e].astype(np.int64)
+        ok = dist[w] < 0
+        if allowed is not None:
+            ok &= allowed[w]
+        if banned is not None:
+            ok &= ~banned[e]
+        e, src, w = e[ok], src[ok], w[ok]
+        _, first = np.unique(w, return_index=True)
+        first.sort()                       # discovery order: the FIFO queue's order
+        new = w[first]
+        ps = src[first]
+        dist[new] = d + 1
+        parent[new] = ps
+        kk[new] = e[first] - indptr[ps]
+        root[new] = root[ps]
+        frontier = new
+        d += 1
+    return Tree(parent, kk, dist, root)
+
+
+def path_to(tree: Tree, v: int) -> list:
+    """Edges (u, k, w) from the start of ``tree`` that reached v to v."""
+    out = []
+    v = int(v)
+    while tree.parent[v] >= 0:
+        u = int(tree.parent[v])
+        out.append((u, int(tree.k[v]), v))
+        v = u
+    return out[::-1]
+
+
+def _scc(n: int, indptr_sub: np.ndarray, dst_sub: np.ndarray, public: bool = False) -> np.ndarray:
+    """Component label per state of the CSR subgraph (scipy's compiled Tarjan).  The caller
+    leaves out repeated (source, target) edges (``ArrayGraph.drop_repeats``).
+
+    scipy's public ``connected_components`` validates by copying the graph (~13 bytes per
+    edge at its peak); its kernel reads our int32 arrays as they are, so it runs directly
+    when this scipy has it (a test compares both)."""
+    indptr_sub = indptr_sub.astype(dst_sub.dtype, copy=False)
+    if not public:
+        try:
+            from scipy.sparse.csgraph._traversal import _connected_components_directed
+        except ImportError:
+            pass
+        else:
+            labels = np.empty(n, np.int32)
+            _connected_components_directed(dst_sub, indptr_sub, labels)
+            return labels
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+    ones = np.broadcast_to(np.True_, dst_sub.shape)   # the weights are not read
+    m = csr_matrix((ones, dst_sub, indptr_sub), shape=(n, n))
+    return connected_components(m, directed=True, connection="strong")[1]
+
+
+def _member(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """keys in sorted_set (both int64; sorted_set sorted, unique)."""
+    if not len(sorted_set):
+        return np.zeros(len(keys), bool)
+    pos = np.searchsorted(sorted_set, keys)
+    pos[pos == len(sorted_set)] = 0
+    return sorted_set[pos] == keys
+
+
+def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple:
+    """Fair parts of the states ``nodes`` (bool per state): ``fair_components`` of
+    fair_cycles.py on arrays, every component of a round refined at once.
+
+    Returns (fair, banned): ``fair`` per state the id of the fair component it belongs to
+    (-1 none), ``banned`` per edge whether the refinement removed it (a fair cycle of a
+    component uses only its internal edges that are not banned).  Per-edge work runs a
+    block of rows at a time and keeps only (component, label) pairs, so the temporaries
+    stay small next to the graph.
+    """
+    n = g.n
+    L = max(len(g.labels), 1)
+    en_state, en_lab = g.enabled_pairs()
+    outdeg = g.outdeg
+    alive = nodes.copy()
+    banned = np.zeros(len(g.dst), bool)
+    fair = np.full(n, -1, np.int32)
+    next_id = 0
+    is_strong = np.append(strg == STRONG_S, False)   # index -1 (no label) reads False
+    is_weak = np.append(strg == WEAK_S, False)
+    while alive.any():
+        sel = np.repeat(alive, outdeg)
+        sel &= alive[g.dst]
+        sel &= ~banned
+        g.drop_repeats(sel)
+        comp = _scc(n, _sub_indptr(g.indptr, sel), g.dst[sel]).astype(np.int32)
+        del sel
+        taken, asked, looped = [], [], []
+        for blk in _internal_blocks(g, comp, alive, banned):
+            e, c, lab, req, selfloop = blk
+            c = c.astype(np.int64) * L
+            taken.append(unique(c[lab >= 0] + lab[lab >= 0]))
+            asked.append(unique(c[req >= 0] + req[req >= 0]))
+            looped.append(c[selfloop] // L)
+        taken = unique(np.concatenate(taken))
+        asked = np.concatenate(asked)
+        size = np.bincount(comp[alive], minlength=n)
+        live_c = unique(comp[alive])
+        cyclic = np.zeros(n, bool)
+        cyclic[np.concatenate(looped).astype(np.int64)] = True
+        cyclic[live_c[size[live_c] > 1]] = True
+        # (component, label) pairs enabled in alive states of cyclic components: for weak
+        # labels with how many states enable them, for strong ones just which
+        weak_keys, strong_keys = [], []
+        for blk in _enabled_blocks(en_state, en_lab, comp, alive, cyclic, L):
+            lab = blk % L
+            weak_keys.append(np.unique(blk[is_weak[lab]], return_counts=True))
+            strong_keys.append(unique(blk[is_strong[lab]]))
+        wkeys, counts = _count_pairs(weak_keys)
+        del weak_keys
+        dead = ~cyclic
+        # weak: a label enabled in every state of the component and never taken inside
+        weak_fail = (counts == size[wkeys // L]) & ~_member(wkeys, taken)
+        dead[wkeys[weak_fail] // L] = True
+        # strong: labels requested (enabled somewhere, or asked for by an internal edge)
+        requested = unique(np.concatenate(strong_keys + [asked]))
+        del strong_keys
+        untaken = requested[is_strong[requested % L] & ~_member(requested, taken)]
+        untaken = untaken[~dead[untaken // L]]
+        pending = np.zeros(n, bool)
+        pending[untaken // L] = True
+        ok_c = live_c[~dead[live_c] & ~pending[live_c]]
+        if len(ok_c):
+            ids = np.full(n, -1, np.int32)
+            ids[ok_c] = next_id + np.arange(len(ok_c))
+            next_id += len(ok_c)
+            done = alive & (ids[comp] >= 0)
+            fair[done] = ids[comp[done]]
+        # refine the pending components: drop the states that enable an untaken label,
+        # ban the internal edges that request one
+        kill = alive & ~pending[comp]
+        for lo, hi in _spans(len(en_state)):
+            st_ = en_state[lo:hi]
+            hit = alive[st_] & pending[comp[st_]]
+            hit[hit] = _member(comp[st_[hit]].astype(np.int64) * L + en_lab[lo:hi][hit], untaken)
+            kill[st_[hit]] = True
+        if len(untaken):
+            for e, c, lab, req, _ in _internal_blocks(g, comp, alive, banned):
+                bq = req >= 0
+                bq[bq] = _member(c[bq].astype(np.int64) * L + req[bq], untaken)
+                banned[e[bq]] = True
+        alive &= ~kill
+    return fair, banned
+
+
+BLOCK = 1 << 18   # edges or pairs per block: the temporaries of one block stay near 10 MB
+
+
+def _spans(n: int):
+    return ((lo, min(lo + BLOCK, n)) for lo in range(0, n, BLOCK))
+
+
+def _enabled_blocks(en_state, en_lab, comp, alive, cyclic, L):
+    for lo, hi in _spans(len(en_state)):
+        st_ = en_state[lo:hi]
+        ok = alive[st_] & cyclic[comp[st_]]
+        yield comp[st_[ok]].astype(np.int64) * L + en_lab[lo:hi][ok]
+
+
+def _count_pairs(blocks) -> tuple:
+    """Merge per-block (keys, counts): sorted distinct keys and their total counts."""
+    keys, counts = [], []
+    for k, c in blocks:
+        keys.append(k)
+        counts.append(c)
+    if not keys:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    k = np.concatenate(keys)
+    c = np.concatenate(counts)
+    order = np.argsort(k, kind="stable")
+    k, c = k[order], c[order]
+    if not len(k):
+        return k, c
+    start = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
+    return k[start], np.add.reduceat(c, start)
+
+
+def _internal_blocks(g: ArrayGraph, comp, alive, banned):
+    """Per block of rows: the edges between alive states of one component that are not
+    banned, as (edge index, component, label id, request id, is a self-loop)."""
+    outdeg = g.outdeg
+    for v0, v1, e0, e1 in g.row_blocks(BLOCK):
+        c_src = np.repeat(comp[v0:v1], outdeg[v0:v1])
+        dst = g.dst[e0:e1]
+        ok = alive[dst] & (comp[dst] == c_src) & ~banned[e0:e1]
+        ok &= np.repeat(alive[v0:v1], outdeg[v0:v1])
+        idx = np.flatnonzero(ok)
+        kind = g.kind[e0 + idx]
+        src = np.repeat(np.arange(v0, v1, dtype=np.int32), outdeg[v0:v1])[idx]
+        yield (idx + e0, c_src[idx], g.kind_label[kind].astype(np.int64),
+               g.kind_req[kind].astype(np.int64), dst[idx] == src)
+
+
+def _sub_indptr(indptr: np.ndarray, sel: np.ndarray) -> np.ndarray:
+    """Row offsets of the edges selected by ``sel`` (a CSR subgraph on the same states),
+    counted a block of rows at a time."""
+    n = len(indptr) - 1
+    out = np.zeros(n + 1, np.int32 if len(sel) < 2 ** 31 - 1 else np.int64)
+    carry = 0
+    step = max(1, BLOCK // 8)
+    for v0 in range(0, n, step):
+        v1 = min(v0 + step, n)
+        e0, e1 = int(indptr[v0]), int(indptr[v1])
+        cum = np.zeros(e1 - e0 + 1, np.int64)
+        np.cumsum(sel[e0:e1], out=cum[1:])
+        out[v0 + 1:v1 + 1] = carry + cum[indptr[v0 + 1:v1 + 1] - e0]
+        carry += int(cum[-1])
+    return out
+
+
+def find_lasso(g: ArrayGraph, avoid: np.ndarray, starts, strg: np.ndarray, *,
+               start_dist: np.ndarray | None = None, init_tree: Tree | None = None):
+    """``fair_cycles.find_lasso`` on arrays: a shortest run that reaches one of ``starts`` and
+    stays in ``avoid`` (bool per state) forever, ending in a dead end or a fair cycle."""
+    reach = bfs_tree(g, starts, avoid, start_dist)
+    got = reach.dist >= 0
+    if not got.any():
+        return None
+    best = None   # (distance, kind, node)
+    term = np.flatnonzero(got & (g.outdeg == 0))
+    if len(term):
+        v = term[np.lexsort((term, reach.dist[term]))[0]]
+        best = (int(reach.dist[v]), 0, int(v))
+    fair, banned = fair_components(g, got, strg)
+    cand = np.flatnonzero(fair >= 0)
+    if len(cand):
+        v = cand[np.lexsort((cand, reach.dist[cand]))[0]]
+        c = (int(reach.dist[v]), 1, int(v))
+        best = c if best is None or c < best else best
+    if best is None:
+        return None
+    _, kind, v = best
+    root = int(reach.root[v])
+    stem = (path_to(init_tree, root) if init_tree is not None else []) + path_to(reach, v)
+    loop = fair_loop(g, np.flatnonzero(fair == fair[v]), banned, v, strg) if kind else []
+    return Lasso(stem, loop, v)
+
+
+def fair_loop(g: ArrayGraph, comp: np.ndarray, banned: np.ndarray, entry: int,
+              strg: np.ndarray) -> list:
+    """``fair_cycles.fair_loop`` on arrays: a cycle from ``entry`` inside ``comp`` (sorted
+    state ids) over edges not ``banned`` that takes every fair label requested in it."""
+    inside = np.zeros(g.n, bool)
+    inside[comp] = True
+    e, src = g.edges_of(comp)
+    w = g.dst[e].astype(np.int64)
+    ok = inside[w] & ~banned[e]
+    e, src, w = e[ok], src[ok], w[ok]
+    lab = g.label(e)
+    req = g.request(e)
+    en_state, en_lab = g.enabled_pairs()
+    here = inside[en_state]
+    used = unique(np.concatenate([en_lab[here], req[req >= 0]]))
+    first_edge = dict(zip(*[x.tolist() for x in np.unique(lab, return_index=True)]))
+    waypoints = []
+    for lab_id in sorted(used.tolist(), key=lambda i: repr(g.labels[i])):
+        st = strg[lab_id]
+        if st == NONE_S:
+            continue
+        j = first_edge.get(lab_id)
+        if j is not None:
+            u = int(src[j])
+            waypoints.append(("edge", u, int(e[j] - g.indptr[u]), int(w[j])))
+        elif st == WEAK_S:
+            enabling = en_state[here & (en_lab == lab_id)]
+            waypoints.append(("node", int(comp[~np.isin(comp, enabling)][0])))
+
+    def walk(a, b):
+        if a == b:
+            return []
+        return path_to(bfs_tree(g, [a], inside, banned=banned, target=b), b)
+
+    loop = []
+    cur = entry
+    for wp in waypoints:
+        loop += walk(cur, wp[1])
+        if wp[0] == "edge":
+            loop.append(wp[1:])
+            cur = wp[3]
+        else:
+            cur = wp[1]
+    if not loop:   # take at least one step: out along an internal edge and back
+        j = int(np.flatnonzero(src == entry)[0])
+        loop.append((entry, int(e[j] - g.indptr[entry]), int(w[j])))
+        cur = int(w[j])
+    loop += walk(cur, entry)
+    return loop

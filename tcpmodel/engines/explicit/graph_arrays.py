@@ -1,0 +1,259 @@
+"""The labelled state graph as compact arrays, for liveness on millions of states.
+
+A search records, per state in id order, how many successors it has (``outdeg``) and, per
+edge in (source, action index) order, the target id and a *kind*: a small int naming the
+(fairness label, fairness request) pair of the step.  So the graph is CSR by source: the
+edges of state v are ``indptr[v]:indptr[v + 1]`` and an edge's action index is its position
+in that range.  Six bytes per edge (int32 target, uint16 kind) plus the row offsets.
+
+When the edges outgrow ``memory_limit`` bytes, :class:`EdgeLog` streams them to files in a
+temporary directory and the finished graph maps them back with ``numpy.memmap`` (the kernel
+pages them in and out as the liveness analysis reads them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+
+KIND_DTYPE = np.uint16
+NO_LABEL = -1
+
+
+def unique(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values by one sort (numpy 2.4's hash-based ``np.unique`` takes ~15x
+    longer on millions of distinct values)."""
+    s = np.sort(a)
+    if len(s) < 2:
+        return s
+    keep = np.empty(len(s), bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
+def default_memory_limit() -> int:
+    """A quarter of the machine's physical memory (the edges are the search's largest part)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
+    except (ValueError, OSError, AttributeError):
+        return 2 << 30
+
+
+@dataclass
+class ArrayGraph:
+    """A labelled graph in CSR form (see the module docstring).
+
+    ``kind_label[i]`` / ``kind_req[i]``: label ids (into ``labels``) of kind i, -1 for none.
+    """
+    indptr: np.ndarray            # int64, n + 1
+    dst: np.ndarray               # int32, one per edge
+    kind: np.ndarray              # uint16, one per edge
+    kind_label: np.ndarray        # int32 per kind
+    kind_req: np.ndarray          # int32 per kind
+    labels: list                  # label id -> label (any hashable, e.g. ("deliver_ab", 3))
+    initial: np.ndarray           # int64 ids of the initial states
+    spill_dir: str | None = None  # where disk-backed arrays live (removed by close())
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def outdeg(self) -> np.ndarray:
+        if "outdeg" not in self._cache:
+            self._cache["outdeg"] = np.diff(self.indptr).astype(np.uint8)
+        return self._cache["outdeg"]
+
+    def label(self, edges) -> np.ndarray:
+        """Fairness label ids of edge indices (or of all edges for a slice)."""
+        return self.kind_label[self.kind[edges]]
+
+    def request(self, edges) -> np.ndarray:
+        return self.kind_req[self.kind[edges]]
+
+    def sources(self, edges: np.ndarray) -> np.ndarray:
+        """Source state of each edge index (edges sorted or not)."""
+        return np.searchsorted(self.indptr, edges, side="right") - 1
+
+    def edges_of(self, nodes: np.ndarray) -> tuple:
+        """(edge indices, their sources) of ``nodes``' out-edges, in node order then k order."""
+        nodes = np.asarray(nodes, np.int64)
+        lo = self.indptr[nodes]
+        cnt = self.indptr[nodes + 1] - lo
+        total = int(cnt.sum())
+        src = np.repeat(nodes, cnt)
+        start = np.repeat(lo - np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt)
+        return start + np.arange(total), src
+
+    def row_blocks(self, edges_per_block: int = 1 << 18):
+        """(first state, last state + 1, first edge, last edge + 1) of consecutive rows with
+        about ``edges_per_block`` edges each: whole-graph passes run a block at a time, so
+        their temporaries stay small."""
+        v = 0
+        while v < self.n:
+            w = int(np.searchsorted(self.indptr, self.indptr[v] + edges_per_block, "right")) - 1
+            w = min(max(w, v + 1), self.n)
+            yield v, w, int(self.indptr[v]), int(self.indptr[w])
+            v = w
+
+    def enabled_pairs(self) -> tuple:
+        """(state, label id) pairs, one per label enabled at a state (an out-edge carries it),
+        sorted by state then label (int32 arrays)."""
+        if "enabled" not in self._cache:
+            L = max(len(self.labels), 1)
+            states, labs = [], []
+            for v0, v1, e0, e1 in self.row_blocks():
+                lab = self.kind_label[self.kind[e0:e1]]
+                keep = lab >= 0
+                key = np.repeat(np.arange(v0, v1, dtype=np.int64), self.outdeg[v0:v1])[keep] * L
+                key = unique(key + lab[keep])
+                states.append((key // L).astype(np.int32))
+                labs.append((key % L).astype(np.int32))
+            self._cache["enabled"] = (np.concatenate(states) if states else np.empty(0, np.int32),
+                                      np.concatenate(labs) if labs else np.empty(0, np.int32))
+        return self._cache["enabled"]
+
+    def drop_repeats(self, sel: np.ndarray) -> None:
+        """Unselect (in place) every selected edge whose (source, target) an earlier selected
+        edge has: scipy 1.16-1.17's strong components never return on a row that names one
+        target twice."""
+        for v0, v1, e0, e1 in self.row_blocks():
+            idx = np.flatnonzero(sel[e0:e1])
+            key = np.repeat(np.arange(v1 - v0, dtype=np.int64), self.outdeg[v0:v1])[idx]
+            key = key * self.n + self.dst[e0 + idx]
+            order = np.argsort(key, kind="stable")
+            ks = key[order]
+            dup = np.zeros(len(ks), bool)
+            dup[1:] = ks[1:] == ks[:-1]
+            sel[e0 + idx[order[dup]]] = False
+
+    def to_lists(self) -> list:
+        """The reference engine's form: id -> [(target, label, k, request)]."""
+        labels = self.labels + [None]   # index -1 reads None
+        lab = self.kind_label.tolist()
+        req = self.kind_req.tolist()
+        dst = self.dst.tolist()
+        kind = self.kind.tolist()
+        ptr = self.indptr.tolist()
+        return [[(dst[e], labels[lab[kind[e]]], e - ptr[v], labels[req[kind[e]]])
+                 for e in range(ptr[v], ptr[v + 1])] for v in range(self.n)]
+
+    def close(self) -> None:
+        self._cache.clear()
+        if self.spill_dir:
+            self.indptr = self.dst = self.kind = None
+            shutil.rmtree(self.spill_dir, ignore_errors=True)
+            self.spill_dir = None
+
+    def nbytes(self) -> int:
+        return self.indptr.nbytes + self.dst.nbytes + self.kind.nbytes
+
+
+def from_lists(succ: list, initial) -> ArrayGraph:
+    """An ArrayGraph of the reference engine's edge lists (small graphs)."""
+    label_ids: dict = {}
+    kinds: dict = {}
+    labels: list = []
+
+    def lid(lab):
+        if lab is None:
+            return NO_LABEL
+        if lab not in label_ids:
+            label_ids[lab] = len(labels)
+            labels.append(lab)
+        return label_ids[lab]
+
+    dst, kind, deg = [], [], []
+    for es in succ:
+        deg.append(len(es))
+        for w, lab, _, req in es:
+            dst.append(w)
+            kind.append(kinds.setdefault((lid(lab), lid(req)), len(kinds)))
+    pairs = sorted(kinds, key=kinds.get)
+    return ArrayGraph(np.concatenate([[0], np.cumsum(deg, dtype=np.int64)]),
+                      np.array(dst, np.int32), np.array(kind, KIND_DTYPE),
+                      np.array([p[0] for p in pairs], np.int32).reshape(-1),
+                      np.array([p[1] for p in pairs], np.int32).reshape(-1),
+                      labels, np.array(sorted(initial), np.int64))
+
+
+class EdgeLog:
+    """Edges recorded chunk by chunk during a search (in source id order), kept in memory
+    until they pass ``memory_limit`` bytes, then appended to files (see the module docstring)."""
+
+    NAMES = ("outdeg", "dst", "kind")
+
+    def __init__(self, memory_limit: int | None = None, spill_dir: str | None = None):
+        self.limit = default_memory_limit() if memory_limit is None else memory_limit
+        self.parent_dir = spill_dir
+        self.parts = {k: [] for k in self.NAMES}
+        self.bytes = 0
+        self.dir = None
+        self.files = None
+        self.counts = dict.fromkeys(self.NAMES, 0)
+        self.dtypes = {"outdeg": np.uint8, "dst": np.int32, "kind": KIND_DTYPE}
+
+    def append(self, outdeg: np.ndarray, dst: np.ndarray, kind: np.ndarray) -> None:
+        arrs = {"outdeg": outdeg, "dst": dst, "kind": kind}
+        for k, a in arrs.items():
+            a = np.ascontiguousarray(a, dtype=self.dtypes[k])
+            self.counts[k] += len(a)
+            if self.files is not None:
+                a.tofile(self.files[k])
+            else:
+                self.parts[k].append(a)
+                self.bytes += a.nbytes
+        if self.files is None and self.bytes > self.limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="tcpmodel-edges-", dir=self.parent_dir)
+        self.files = {k: open(os.path.join(self.dir, k), "wb") for k in self.NAMES}
+        for k in self.NAMES:
+            for a in self.parts[k]:
+                a.tofile(self.files[k])
+            self.parts[k] = []
+        self.bytes = 0
+
+    @property
+    def on_disk(self) -> bool:
+        return self.files is not None
+
+    def finish(self, kind_label, kind_req, labels, initial) -> ArrayGraph:
+        if self.files is None:
+            # copied into place part by part, each part freed once copied: no second copy
+            arrs = {}
+            for k in self.NAMES:
+                out = np.empty(self.counts[k], self.dtypes[k])
+                o = 0
+                parts = self.parts[k]
+                parts.reverse()
+                while parts:
+                    p = parts.pop()
+                    out[o:o + len(p)] = p
+                    o += len(p)
+                arrs[k] = out
+        else:
+            arrs = {}
+            for k in self.NAMES:
+                self.files[k].close()
+                n = self.counts[k]
+                arrs[k] = (np.memmap(os.path.join(self.dir, k), self.dtypes[k], "r", shape=(n,))
+                           if n else np.empty(0, self.dtypes[k]))
+        indptr = np.zeros(len(arrs["outdeg"]) + 1,
+                          np.int32 if self.counts["dst"] < 2 ** 31 - 1 else np.int64)
+        np.cumsum(arrs["outdeg"], out=indptr[1:])
+        g = ArrayGraph(indptr, arrs["dst"], arrs["kind"], np.asarray(kind_label, np.int32),
+                          np.asarray(kind_req, np.int32), list(labels),
+                          np.asarray(initial, np.int64), self.dir)
+        g._cache["outdeg"] = np.asarray(arrs["outdeg"])
+        if self.dir:   # the files go with the graph (open maps stay readable until freed)
+            weakref.finalize(g, shutil.rmtree, self.dir, True)
+        return g
