@@ -11,8 +11,8 @@ __version__ = "0.1.0"
 
 # names of tcpmodel.api served from here (none is also a module of this package)
 _API = ("CheckRun", "Page", "Picture", "ScenarioRun", "chart", "check_names", "diff",
-        "exit_code", "fsm", "junit_xml", "load", "pairs", "read_trace", "report_page", "run",
-        "run_scenario", "scenario_names", "variant_names")
+        "exit_code", "fsm", "junit_xml", "load", "mutation", "pairs", "read_trace",
+        "report_page", "run", "run_scenario", "scenario_names", "variant_names")
 
 
 def __getattr__(name):

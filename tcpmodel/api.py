@@ -160,33 +160,37 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
           properties: list[str] | None = None, engine: str = "explicit",
           max_states: int | None = None, timeout: float | None = None, workers: int = 1,
           depth: int | None = None, bmc_budget: float | None = None, spacer: bool = False,
-          proof_timeout: float | None = 120.0, samples: int = 2, progress=None) -> CheckRun:
+          proof_timeout: float | None = 120.0, samples: int = 2, progress=None,
+          quiet: bool = False, max_memory: int | None = None) -> CheckRun:
     """Run one check and return its :class:`CheckRun`.
 
     ``check``: a name, a path or a model from :func:`load`.  ``engine``: ``"explicit"`` (BFS,
     the reference), ``"z3"`` (BMC to ``depth``, k-induction proofs) or ``"both"`` (compared:
     see ``CheckRun.cross_check``).  A limit reached (``max_states``, ``timeout``) gives
-    ``unknown``, never ``holds``.  ``progress``: a text stream for progress lines (e.g.
-    ``sys.stderr``), or None."""
+    ``unknown``, never ``holds``; so does ``max_memory`` (bytes held by the process).
+    ``progress``: a text stream for progress lines (e.g. ``sys.stderr``), or None; with
+    ``quiet`` only a heartbeat on long runs and a warning when a run grows large."""
     if engine not in ENGINES:
         raise InputError(f"unknown engine '{engine}'", where="engine", fix="one of " + ", ".join(ENGINES))
     model = _model(check, variant, params, properties)
     res = zres = cc = None
     if engine in ("explicit", "both"):
         from .engines import explicit
-        prog = explicit.Progress(model.check.name, progress) if progress is not None else None
+        prog = None if progress is None else explicit.progress_for(
+            model, progress, quiet=quiet, limited=max_states is not None or timeout is not None)
         res = explicit.check(model, max_states=max_states, timeout=timeout, progress=prog,
-                             workers=workers)
+                             workers=workers, max_memory=max_memory)
     if engine in ("z3", "both") and not (res and res.stop_reason == "interrupted"):
         zres = _run_z3(model, res, depth=depth, timeout=timeout, spacer=spacer,
-                       proof_timeout=proof_timeout, bmc_budget=bmc_budget, progress=progress)
+                       proof_timeout=proof_timeout, bmc_budget=bmc_budget,
+                       progress=None if quiet else progress)
         if res is not None:
             from .engines import crosscheck
             cc = crosscheck.cross_check(model, res, zres, samples=samples)
             zres.cross_check = cc
-    if res is None:
-        return CheckRun(model, zres)
-    return CheckRun(model, res, zres, cc)
+    out = CheckRun(model, zres) if res is None else CheckRun(model, res, zres, cc)
+    out._progress = None if quiet else progress   # for the pictures' projection (_projection)
+    return out
 
 
 def _run_z3(model, eres, *, depth, timeout, spacer, proof_timeout, bmc_budget, progress):
@@ -384,8 +388,10 @@ def _projection(run: CheckRun):
                          fix="run(..., engine='explicit')")
     cached = getattr(run, "_projection", None)
     if cached is None:
-        from .render.explored import project
-        cached = run._projection = project(run.model.system, ex)
+        from .render.explored import progress_lines, project
+        stream = getattr(run, "_progress", None)
+        tick = progress_lines(run.model.check.name, stream) if stream is not None else None
+        cached = run._projection = project(run.model.system, ex, tick)
     return cached
 
 
@@ -417,16 +423,17 @@ def read_trace(path, *, check: str | None = None, prop: str | None = None) -> tu
     ``tcpmodel explore`` or ``Trace.to_json``; in a whole ``check --json`` document pick one
     with ``check`` and ``prop`` (by default the only violation).  The title is None for a bare
     trace."""
+    from .tomlfile import read_input
     from .trace import trace_from_json
     path = str(path)
+    text = read_input(path)   # capped, UTF-8, one-line errors
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found", file=path, fix="check the path") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read: {e}", file=path) from None
+        doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise InputError(f"malformed JSON: {e.msg}", file=path, where=f"{e.lineno}:{e.colno}",
+                         fix="give a file written by tcpmodel check --json or --out") from None
+    except RecursionError:
+        raise InputError("malformed trace: the JSON nests too deeply", file=path,
                          fix="give a file written by tcpmodel check --json or --out") from None
     found, title = _pick_trace(doc, path, check, prop)
     return trace_from_json(found, file=path), title
@@ -528,3 +535,23 @@ def write_traces(run: CheckRun, directory, witnesses: bool = False, stream=sys.s
         if stream is not None:
             print(f"  chart written to {paths[0]} (and .mmd, .json, .txt)", file=stream)
     return out
+
+
+def mutation(checks=None, *, variant: str | None = None, params: dict | None = None,
+           properties: list[str] | None = None, kinds=None, rules=None, overlay: bool = False,
+           jobs: int = 1, matrix: bool = False, max_states: int | None = None,
+           timeout: float | None = 60.0, progress=None):
+    """Mutation analysis (docs/mutation.md): one-rule mutants of the variant's rules, each run
+    on the checks (a name, a path or a list; None: every shipped check on ``variant``, default
+    rfc9293). Returns a ``MutationRun``: ``.score``, ``.mutants`` (each with ``.status`` and
+    its ``.outcomes`` per check), ``.status(id)``, ``.text()``, ``.to_json()``."""
+    from .mutate import KINDS, Options
+    from .mutate import run as run_mutation
+    if isinstance(checks, str):
+        checks = [checks]
+    opts = Options(variant=variant, overrides=dict(params or {}),
+                   properties=list(properties) if properties else None,
+                   kinds=tuple(kinds) if kinds else KINDS, rules=tuple(rules) if rules else None,
+                   overlay=overlay, max_states=max_states, timeout=timeout, matrix=matrix,
+                   jobs=jobs)
+    return run_mutation(list(checks) if checks else None, opts, progress)

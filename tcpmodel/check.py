@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from operator import itemgetter
@@ -15,7 +16,7 @@ from .errors import InputError, did_you_mean
 from .props import Property, PropertyDef, compile_property, system_scope
 from .spec import EndpointSpec, Src, load_variant, parse_text, resolve_named, specs_dir
 from .system import ScriptStep, System
-from .tomlfile import TomlFile, check_keys, load_toml
+from .tomlfile import TomlFile, check_keys, load_toml, names, table, table_array
 
 CHECK_KEYS = {"description", "variant", "params", "scripts", "define", "properties", "property",
               "fairness", "strengthen", "attacker"}
@@ -100,20 +101,46 @@ def load_check(name_or_path: str, *, overrides: dict | None = None,
                variant: str | None = None) -> Check:
     """Read a check file; ``overrides`` are ``--set`` values, ``variant`` replaces the file's."""
     path = resolve_check(name_or_path)
-    tf = load_toml(path)
-    d = tf.data
-    check_keys(d, CHECK_KEYS, file=tf.path, where="top level")
-    vname = variant or d.get("variant", "rfc9293")
+    return check_from_toml(load_toml(path), overrides=overrides, variant=variant)
+
+
+def named_variant(name, tf: TomlFile | None, key: str = "variant") -> EndpointSpec:
+    """The variant ``name`` as written at ``key`` in ``tf`` (None: on the command line): a path is
+    relative to the file that names it, and errors name that file and line."""
+    where = f"--{key}" if tf is None else f"{tf.key_line(key) or 1}: {key}"
+    if not isinstance(name, str) or not name:
+        raise InputError(f"'{key}' must name a variant, not {name!r}", file=tf and tf.path,
+                         where=where, fix='e.g. variant = "rfc1337" or a path to a rule file')
+    ref = name
+    if tf is not None and ("/" in name or name.endswith(".toml")) and not Path(name).is_absolute():
+        ref = os.path.normpath(Path(tf.path).parent / name)
+    if ("/" in ref or ref.endswith(".toml")) and not Path(ref).exists():
+        raise InputError(f"variant file '{name}' not found" + (f" (looked for {ref})" if ref != name
+                                                                else ""),
+                         file=tf and tf.path, where=where,
+                         fix="give a shipped variant's name (tcpmodel list variants) or a path"
+                             + (" relative to this file" if tf is not None else ""))
     try:
-        spec = load_variant(vname)
+        return load_variant(ref)
     except InputError as e:
         if e.file is None:
-            where = "--variant" if variant else f"{tf.key_line('variant') or 1}: variant"
-            raise e.located(file=None if variant else tf.path, where=where) from None
+            raise e.located(file=tf and tf.path, where=where) from None
         raise
-    raw_params = d.get("params", {})
-    if not isinstance(raw_params, dict):
-        raise InputError("[params] must be a table", file=tf.path, fix="[params] then key = value")
+
+
+def check_from_toml(tf: TomlFile, *, overrides: dict | None = None, variant=None,
+                    keys=CHECK_KEYS) -> Check:
+    """A check from a parsed file (or the model part of a scenario file): ``variant`` (a name
+    given on the command line, or a loaded spec) replaces the file's."""
+    d = tf.data
+    check_keys(d, keys, file=tf.path, where="top level")
+    if isinstance(variant, EndpointSpec):
+        spec = variant
+    elif variant is not None:
+        spec = named_variant(variant, None)
+    else:
+        spec = named_variant(d.get("variant", "rfc9293"), tf)
+    raw_params = table(d, "params", tf, "[params] then key = value")
 
     def where_of(k):
         if overrides and k in overrides:
@@ -129,51 +156,57 @@ def load_check(name_or_path: str, *, overrides: dict | None = None,
         P.coerce(k, v, where=f"--set {k}")  # reported against the command line, not the file
     merged = dict(raw_params)
     merged.update(overrides)
-    params = P.resolve(merged, file=tf.path, where_of=where_of)
-    scripts = d.get("scripts", {})
-    if not isinstance(scripts, dict):
-        raise InputError("[scripts] must be a table with keys a and b", file=tf.path)
+    try:
+        params = P.resolve(merged, file=tf.path, where_of=where_of)
+    except InputError as e:
+        if e.where == "--set":   # a value from the command line, not from this file
+            raise InputError(e.what, where="--set", fix=e.fix) from None
+        raise
+    scripts = table(d, "scripts", tf, '[scripts] a = ["open_active"]')
     check_keys(scripts, {"a", "b"}, file=tf.path, where="[scripts]")
     lib_defines, lib_props, _ = load_library()
     defines = dict(lib_defines)
-    for k, v in d.get("define", {}).items():
+    for k, v in table(d, "define", tf, "[define] name = \"expression\"").items():
         defines[k] = parse_text(v, Src(tf.path, tf.key_line(k), "[define]"), k)
-    wanted = d.get("properties", [])
-    if isinstance(wanted, str):
-        wanted = [wanted]
+    wanted = names(d, "properties", tf, 'properties = ["no_deadlock"]')
+    local = [_property_def(raw, tf, i)
+             for i, raw in enumerate(table_array(d, "property", tf,
+                                                 '[[property]] name = "x" formula = "..."'))]
+    local_names = {p.name for p in local}
     defs = []
     for n in wanted:
+        if n in local_names:
+            continue  # a [[property]] of this file, listed too: checked once, where it is defined
         if n not in lib_props:
             raise InputError(f"unknown property '{n}'", file=tf.path,
                              where=f"{tf.key_line('properties')}: properties",
                              fix=did_you_mean(n, lib_props) + " (or define it in [[property]])")
         defs.append(lib_props[n])
-    for i, raw in enumerate(d.get("property", [])):
-        defs.append(_property_def(raw, tf, i))
-    names = [p.name for p in defs]
-    dup = {n for n in names if names.count(n) > 1}
+    defs += local
+    names_ = [p.name for p in defs]
+    dup = {n for n in names_ if names_.count(n) > 1}
     if dup:
-        raise InputError(f"property '{sorted(dup)[0]}' is listed twice", file=tf.path,
+        raise InputError(f"property '{sorted(dup)[0]}' is defined twice", file=tf.path,
                          fix="give check-local properties their own names")
     fairness = resolve_fairness(d.get("fairness", {}), file=tf.path,
                                 where=f"{tf.key_line('[fairness]') or ''}: [fairness]".lstrip(": "))
     for pd in defs:
         resolve_fairness(pd.fairness, file=pd.src.file, where=pd.src.where("fairness"))
     defs = _strengthenings(d.get("strengthen", {}), defs, tf)
-    table = d.get("attacker")
+    att_table = d.get("attacker")
     where = (f"{tf.key_line('[attacker]') or ''}: [attacker]".lstrip(": ")
-             if table is not None else where_of("attacker"))
+             if att_table is not None else where_of("attacker"))
     if table_sets:
-        if table is not None and not isinstance(table, dict):
+        if att_table is not None and not isinstance(att_table, dict):
             raise InputError("[attacker] must be a table", file=tf.path, where=where)
-        table = dict(table or {}, **table_sets)
+        att_table = dict(att_table or {}, **table_sets)
         where = "--set attacker." + ", attacker.".join(table_sets)
     flags_given = "attacker_flags" in raw_params or "attacker_flags" in overrides
-    attacker = resolve_attacker(table, params, file=tf.path, flags_given=flags_given,
+    attacker = resolve_attacker(att_table, params, file=tf.path, flags_given=flags_given,
                                 where=where)
     overrides.update({"attacker." + k: v for k, v in table_sets.items()})
-    return Check(path.stem, tf.path, str(d.get("description", "")), spec, params,
-                 scripts, defines, defs, fairness, overrides, attacker, table)
+    return Check(Path(tf.path).stem, tf.path, str(d.get("description", "")), spec, params,
+                 scripts, defines, defs, fairness, overrides, attacker, att_table)
 
 
 def script_scope(m) -> E.Scope:
@@ -244,31 +277,30 @@ def compile_scripts(check: Check, machines) -> tuple:
     return tuple(out)
 
 
+def _redefined(p: PropertyDef, defines: dict, lib: dict) -> list[str]:
+    """The library definitions a property's formula reads (through other definitions too)
+    that the check defines anew."""
+    try:
+        seen = E.definitions_used(E.parse(p.formula), {k: t.node for k, t in defines.items()})
+    except E.ExprError:
+        return []  # compile_property reports it
+    return [k for k in seen if k in lib and defines[k].src.file != lib[k].src.file]
+
+
 def _with_local_definitions(p: PropertyDef, defines: dict, lib: dict) -> PropertyDef:
     """A library property's doc describes the library's definitions (``lib``); where the
     check redefines one the formula reads (``end`` in close), the doc says so."""
-    seen: list[str] = []
-
-    def visit(node):
-        for x in E.walk(node):
-            key = getattr(x, "dotted", None)
-            if key in defines and key not in seen:
-                seen.append(key)
-                visit(defines[key].node)
-    try:
-        visit(E.parse(p.formula))
-    except E.ExprError:
-        return p  # compile_property reports it
-    own = [k for k in seen if k in lib and defines[k].src.file != lib[k].src.file]
+    own = _redefined(p, defines, lib)
     if not own or not p.doc:
         return p
     local = "; ".join(f"{k} = {' '.join(defines[k].text.split())}" for k in own)
     return dc_replace(p, doc=f"{p.doc}; in this check {local}")
 
 
-def build(check: Check, only: list[str] | None = None) -> Model:
-    """Compose the system and compile the (selected) properties."""
-    system = System(check.spec, check.params, (), check.attacker)
+def build(check: Check, only: list[str] | None = None, reuse: System | None = None) -> Model:
+    """Compose the system and compile the (selected) properties; ``reuse``: a system of the
+    same check whose compiled rules may be taken over (a mutant of its variant)."""
+    system = System(check.spec, check.params, (), check.attacker, reuse=reuse)
     system.scripts = compile_scripts(check, system.machines)
     defs = check.property_defs
     if only:
@@ -285,7 +317,16 @@ def build(check: Check, only: list[str] | None = None) -> Model:
     defs = [_with_local_definitions(p, check.defines, lib_defines) for p in defs]
     props: list[Property] = []
     for p in defs:
-        prop = compile_property(p, scope)
+        try:
+            prop = compile_property(p, scope)
+        except InputError as e:
+            own = _redefined(p, check.defines, lib_defines)
+            if not own or e.file == check.path:
+                raise
+            src = check.defines[own[0]].src   # the check's definition broke a library formula
+            raise InputError(f"this definition of '{own[0]}' does not fit library property "
+                             f"'{p.name}' ({e.file}:{e.where}: {e.what})", file=src.file,
+                             where=src.where(own[0]), fix=e.fix) from None
         prop.fairness = resolve_fairness(p.fairness, file=p.src.file, where=p.src.where("fairness"),
                                          base=check.fairness)
         props.append(prop)

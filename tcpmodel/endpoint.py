@@ -8,7 +8,6 @@ costs dictionary lookups rather than expression interpretation.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -87,7 +86,11 @@ class CompiledRule:
 class EndpointMachine:
     """The reaction table of one endpoint role ('A' or 'B') under given parameters."""
 
-    def __init__(self, spec: EndpointSpec, params: dict, role: str):
+    def __init__(self, spec: EndpointSpec, params: dict, role: str,
+                 reuse: "EndpointMachine | None" = None):
+        """``reuse``: a machine of the same variant and parameters whose compiled rules are
+        taken over wherever it has the very same Rule object (the other role of a system, or
+        the unmutated variant of a mutant): compiling rules is most of a build."""
         self.spec = spec
         self.params = params
         self.role = role
@@ -100,6 +103,9 @@ class EndpointMachine:
         self.event_kind = [spec.event_kind(e) for e in self.events]
         self.user_events = [self.event_index[e] for e in spec.events.get("user", ())]
         self.timer_events = [self.event_index[e] for e in spec.events.get("timer", ())]
+        # timers that outlast a round trip even when their firing changes the TCB (a counted
+        # retransmission); any timer whose firing changes nothing but a resend does too
+        self.round_trip = frozenset(self.event_index[e] for e in spec.round_trip)
         self.signals = spec.signals
         self.initial = self.states.index(spec.initial)
         self.clear = {self.states.index(s) for s in spec.clear_on_entry}
@@ -109,8 +115,23 @@ class EndpointMachine:
         self.iss_choices = self._iss_choices()
         self.rules = spec.rules
         self._rule_names: list[set] = []
-        self._check_redefinitions()
-        self._compiled = [self._compile_rule(r) for r in spec.rules]
+        self._scopes: dict = {}
+        prior = {}
+        if reuse is not None and reuse.params == params and reuse.spec.defines == spec.defines \
+                and reuse.spec.constants == spec.constants and reuse.spec.tcb == spec.tcb \
+                and reuse.spec.states == spec.states:
+            prior = {id(r): (r, c, n) for r, c, n in
+                     zip(reuse.rules, reuse._compiled, reuse._rule_names)}
+        else:
+            self._check_redefinitions()
+        self._compiled = []
+        for r in spec.rules:
+            old = prior.get(id(r))
+            if old is not None and old[0] is r:
+                self._compiled.append(old[1])
+                self._rule_names.append(old[2])
+            else:
+                self._compiled.append(self._compile_rule(r))
         self._classify = self._compile_classify()
         # candidate rules per (state, event), in file order
         self._cands = {}
@@ -135,9 +156,8 @@ class EndpointMachine:
             return Field(name, "seq", 0, self.n)
         if t == "bool":
             return Field(name, "bool", 0, 2)
-        m = re.fullmatch(r"\s*([\w.]+)\s*\.\.\s*([\w.]+)\s*", t)
-        if m:
-            lo, hi = (self._bound(x, name, src) for x in m.groups())
+        if ".." in t:
+            lo, hi = (self._bound(x.strip(), name, src) for x in t.split("..", 1))
             if hi < lo:
                 raise src.error(f"empty range {t} for TCB field '{name}'", name)
             return Field(name, "range", lo, hi - lo + 1)
@@ -145,14 +165,23 @@ class EndpointMachine:
                         '"seq", "bool" or a range such as "0..param.data"')
 
     def _bound(self, text: str, name: str, src) -> int:
-        if text.isdigit():
-            return int(text)
-        if text.startswith("param."):
-            v = self.params.get(text[6:])
+        """A range bound: an integer expression over parameters and constants, such as
+        ``param.data`` or ``max(param.retries, param.syn_retries)``."""
+        sc = E.Scope(self.n, what=f"range bound of TCB field '{name}'")
+        for k, v in self.params.items():
             if isinstance(v, int) and not isinstance(v, bool):
-                return v
-        raise src.error(f"range bound '{text}' of TCB field '{name}' is not an integer parameter",
-                        name, "use a number or param.<integer parameter>")
+                sc.const(f"param.{k}", E.INT, v)
+        for k, v in self.spec.constants.items():
+            sc.const(k, E.INT, v)
+        try:
+            c = E.Compiler(sc).compile(E.parse(text), E.INT)
+        except E.ExprError:
+            c = None
+        if c is None or not c.is_const:
+            raise src.error(f"range bound '{text}' of TCB field '{name}' is not an integer "
+                            "expression over parameters", name,
+                            "use a number, param.<integer parameter> or max(param.x, param.y)")
+        return c.value
 
     def encode(self, values: tuple) -> int:
         code = 0
@@ -175,6 +204,11 @@ class EndpointMachine:
                 out.append(v)
             d = self._decoded[code] = tuple(out)
         return d
+
+    def waits_round_trip(self, code: int, event: int, o: Outcome) -> bool:
+        """A timer outcome that (with ``spurious_rto = false``) waits while its resend, or a
+        segment that would change this endpoint, is in flight."""
+        return o.code == code or event in self.round_trip
 
     def state_of(self, code: int) -> int:
         return code % self._radix[0]
@@ -215,6 +249,13 @@ class EndpointMachine:
         for g, members in self.spec.groups.items():
             sc.names[g] = E.Binding(("list", self.state_enum), const=tuple(members), is_const=True)
         sc.macros = {k: t.node for k, t in self.spec.defines.items()}
+        return sc
+
+    def _rule_scope(self, choose: tuple) -> E.Scope:
+        """``scope(choose=...)``, built once per choice list (compiling only reads a scope)."""
+        sc = self._scopes.get(choose)
+        if sc is None:
+            sc = self._scopes[choose] = self.scope(choose=choose)
         return sc
 
     def _check_redefinitions(self) -> None:
@@ -261,13 +302,13 @@ class EndpointMachine:
                                   'only "param.iss_choices" is a choice list')
         cr = CompiledRule()
         cr.rule = r
-        pre = self.scope()
-        post = self.scope(choose=r.choose)
+        pre = self._rule_scope(())
+        post = self._rule_scope(r.choose)
         # guards see no chosen values: the choice is made after the rule is selected
         cr.when = self._expr(r.when, pre, E.BOOL).fn if r.when else None
         cr.choose = bool(r.choose)
         assign = []
-        pre_c = self.scope(choose=r.choose)
+        pre_c = post
         for name, t in r.assign:
             f = self.fields[self.field_index[name]]
             want = E.SEQ if f.kind == "seq" else E.BOOL if f.kind == "bool" else E.INT
@@ -359,6 +400,22 @@ class EndpointMachine:
         if new[0] in self.clear:
             new[1:] = [f.default() for f in self.fields]
         return Outcome(self.encode(tuple(new)), send, k, r.signal)
+
+    def evaluated(self):
+        """Every reaction computed so far, as (key, outcomes): key = (code, event, segment,
+        msl, ISS index), the arguments ``react`` memoises on."""
+        return self._memo.items()
+
+    def react_key(self, key: tuple) -> tuple:
+        """The outcomes for a key of another machine's ``evaluated`` (same layout)."""
+        out = self._memo.get(key)
+        if out is None:
+            out = self._memo[key] = self._react(*key)
+        return out
+
+    def candidates(self, state: int, event: int) -> list:
+        """Indices of the rules naming (state, event), in the order they are tried."""
+        return self._cands[state, event]
 
     # ------------------------------------------------------------ views
 

@@ -1,4 +1,5 @@
-"""Input errors: one line naming the file, the location and the fix."""
+"""Input errors: one line naming the file, the location and the fix; and leaving quietly
+after Ctrl-C."""
 
 from __future__ import annotations
 
@@ -44,10 +45,22 @@ def did_you_mean(word: str, choices) -> str:
     """A short 'did you mean' suffix, or the list of valid choices."""
     import difflib
 
-    choices = sorted(set(choices))
-    close = difflib.get_close_matches(word, choices, n=1)
+    choices = sorted({str(c) for c in choices})
+    close = difflib.get_close_matches(str(word), choices, n=1)
     if close:
         return f"did you mean '{close[0]}'?"
     if len(choices) <= 16:
         return "valid: " + ", ".join(choices)
     return f"{len(choices)} valid names, e.g. " + ", ".join(choices[:8])
+
+
+def interrupted() -> int:
+    """Leave after Ctrl-C: one line on stderr, exit code 3 (the run's verdict is unknown)."""
+    import signal
+    import sys
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C while leaving
+    try:
+        print("tcpmodel: interrupted", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+    return 3

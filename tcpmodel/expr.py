@@ -134,24 +134,73 @@ class Cond(Node):
     other: Node
 
 
-def walk(node: Node):
-    """Yield every node of the tree, parents first."""
-    yield node
+def children(node: Node) -> tuple:
+    """The direct subexpressions of ``node``, left to right."""
     if isinstance(node, ListLit):
-        for x in node.items:
-            yield from walk(x)
-    elif isinstance(node, Call):
-        for x in node.args:
-            yield from walk(x)
-    elif isinstance(node, Unary):
-        yield from walk(node.arg)
-    elif isinstance(node, Binary):
-        yield from walk(node.left)
-        yield from walk(node.right)
-    elif isinstance(node, Cond):
-        yield from walk(node.test)
-        yield from walk(node.then)
-        yield from walk(node.other)
+        return node.items
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Unary):
+        return (node.arg,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Cond):
+        return (node.test, node.then, node.other)
+    return ()
+
+
+def walk(node: Node):
+    """Yield every node of the tree, parents first (iteratively: deep trees are fine)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(children(n)))
+
+
+def depth(node: Node) -> int:
+    """Levels of the tree (a leaf is 1), computed without recursion."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in children(n))
+    return deepest
+
+
+# ---------------------------------------------------------------- limits
+
+MAX_NESTING = 64      # brackets, calls, if, not and unary minus inside each other
+MAX_DEPTH = 100       # levels of a parsed tree (long and/or/+/* chains are built balanced)
+MAX_DEFINITIONS = 32  # [define] names used inside definitions inside definitions ...
+MAX_LENGTH = 100_000  # characters of one expression
+BALANCE = 8           # a chain of more terms of one associative operator is built balanced
+_FRAMES = 20_000      # recursion allowed while parsing and compiling (the limits above bound it)
+
+
+def deep(fn):
+    """Run ``fn`` with room for the recursion the limits above allow; should it still run out
+    (definitions expanded inside definitions), that is an input error, not a crash."""
+    import functools
+    import sys
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        old = sys.getrecursionlimit()
+        if old >= _FRAMES:
+            return fn(*args, **kwargs)
+        sys.setrecursionlimit(_FRAMES)
+        try:
+            return fn(*args, **kwargs)
+        except RecursionError:
+            node = next((a for a in args if isinstance(a, Node)), None)
+            raise ExprError("the expression nests too deeply (with its definitions expanded)",
+                            node.pos if node is not None else 0,
+                            "split it into shorter [define] names") from None
+        finally:
+            sys.setrecursionlimit(old)
+    return run
 
 
 # ---------------------------------------------------------------- parser
@@ -164,9 +213,13 @@ class Parser:
 
     def __init__(self, text: str, stop: frozenset = frozenset()):
         self.text = text
+        if len(text) > MAX_LENGTH:
+            raise ExprError(f"the expression is {len(text):,} characters long (limit "
+                            f"{MAX_LENGTH:,})", 0, "split it into [define] names")
         self.toks = tokenize(text)
         self.i = 0
         self.stop = stop
+        self.nesting = 0
 
     @property
     def tok(self) -> Token:
@@ -194,12 +247,39 @@ class Parser:
         t = self.tok
         return t.kind == "end" or (t.kind == "name" and t.text in self.stop)
 
+    @deep
     def parse_all(self) -> Node:
         node = self.expr()
         if self.tok.kind != "end":
             raise ExprError(f"unexpected {self.describe(self.tok)} after a complete expression",
                             self.tok.pos)
+        d = depth(node)
+        if d > MAX_DEPTH:
+            raise ExprError(f"the expression is {d} levels deep (limit {MAX_DEPTH})", node.pos,
+                            "split it into [define] names; long chains of '-', '/', '%' or "
+                            "'implies' nest one level per term")
         return node
+
+    def nest(self, pos: int) -> None:
+        """Enter one more level of brackets, calls, if, not or unary minus."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise ExprError(f"the expression nests more than {MAX_NESTING} levels deep", pos,
+                            "split it into [define] names")
+
+    def chain(self, first: Node, ops: tuple, operand) -> Node:
+        """``first (op operand)*`` for the operators ``ops`` of one precedence level."""
+        items, toks = [first], []
+        while self.at(*ops):
+            toks.append(self.take())
+            items.append(operand())
+        if len(items) > BALANCE and toks[0].text in _ASSOCIATIVE and \
+                all(t.text == toks[0].text for t in toks):
+            return _balanced(items, toks, 0, len(items))
+        left = items[0]
+        for t, right in zip(toks, items[1:]):
+            left = Binary(t.pos, t.text, left, right)
+        return left
 
     def expr(self) -> Node:
         return self.implies()
@@ -208,27 +288,25 @@ class Parser:
         left = self.or_()
         if self.at("implies"):
             t = self.take()
-            return Binary(t.pos, "implies", left, self.implies())
+            self.nest(t.pos)
+            right = self.implies()
+            self.nesting -= 1
+            return Binary(t.pos, "implies", left, right)
         return left
 
     def or_(self) -> Node:
-        left = self.and_()
-        while self.at("or"):
-            t = self.take()
-            left = Binary(t.pos, "or", left, self.and_())
-        return left
+        return self.chain(self.and_(), ("or",), self.and_)
 
     def and_(self) -> Node:
-        left = self.not_()
-        while self.at("and"):
-            t = self.take()
-            left = Binary(t.pos, "and", left, self.not_())
-        return left
+        return self.chain(self.not_(), ("and",), self.not_)
 
     def not_(self) -> Node:
         if self.at("not"):
             t = self.take()
-            return Unary(t.pos, "not", self.not_())
+            self.nest(t.pos)
+            arg = self.not_()
+            self.nesting -= 1
+            return Unary(t.pos, "not", arg)
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -250,29 +328,60 @@ class Parser:
         return left
 
     def additive(self) -> Node:
-        left = self.term()
-        while self.at("+", "-"):
-            t = self.take()
-            left = Binary(t.pos, t.text, left, self.term())
-        return left
+        return self.chain(self.term(), ("+", "-"), self.term)
 
     def term(self) -> Node:
-        left = self.unary()
-        while self.at("*", "/", "%"):
-            t = self.take()
-            left = Binary(t.pos, t.text, left, self.unary())
-        return left
+        return self.chain(self.unary(), ("*", "/", "%"), self.unary)
 
     def unary(self) -> Node:
         if self.at("-"):
             t = self.take()
-            return Unary(t.pos, "-", self.unary())
+            self.nest(t.pos)
+            arg = self.unary()
+            self.nesting -= 1
+            return Unary(t.pos, "-", arg)
         return self.atom()
 
     def atom(self) -> Node:
         t = self.tok
+        if t.kind in ("op", "kw") and t.text in ("if", "(", "["):
+            self.nest(t.pos)
+            node = self.nested(t)
+            self.nesting -= 1
+            return node
+        return self.simple(t)
+
+    def nested(self, t: Token) -> Node:
+        """An if, a parenthesised expression or a list."""
+        if t.text == "if":
+            self.take()
+            test = self.expr()
+            self.expect("then")
+            then = self.expr()
+            self.expect("else")
+            return Cond(t.pos, test, then, self.expr())
+        if t.text == "(":
+            self.take()
+            node = self.expr()
+            self.expect(")")
+            return node
+        self.take()
+        items = []
+        while not self.at("]"):
+            items.append(self.expr())
+            if not self.at("]"):
+                self.expect(",")
+        self.expect("]")
+        return ListLit(t.pos, tuple(items))
+
+    def simple(self, t: Token) -> Node:
+        """A literal, a name or a call."""
         if t.kind == "num":
             self.take()
+            if len(t.text.lstrip("0")) > 9:
+                raise ExprError(f"the number {t.text[:12]}{'...' if len(t.text) > 12 else ''} is "
+                                "too large (at most 999,999,999)", t.pos,
+                                "model integers are small: counts, lengths, offsets")
             return Lit(t.pos, int(t.text))
         if t.kind == "str":
             self.take()
@@ -280,27 +389,6 @@ class Parser:
         if t.kind == "kw" and t.text in ("true", "false"):
             self.take()
             return Lit(t.pos, t.text == "true")
-        if t.kind == "kw" and t.text == "if":
-            self.take()
-            test = self.expr()
-            self.expect("then")
-            then = self.expr()
-            self.expect("else")
-            return Cond(t.pos, test, then, self.expr())
-        if self.at("("):
-            self.take()
-            node = self.expr()
-            self.expect(")")
-            return node
-        if self.at("["):
-            self.take()
-            items = []
-            while not self.at("]"):
-                items.append(self.expr())
-                if not self.at("]"):
-                    self.expect(",")
-            self.expect("]")
-            return ListLit(t.pos, tuple(items))
         if t.kind == "name":
             if t.text in self.stop:
                 raise ExprError(f"'{t.text}' needs an expression before it", t.pos)
@@ -315,16 +403,34 @@ class Parser:
             if self.at("("):
                 if len(path) > 1:
                     raise ExprError(f"'{'.'.join(path)}' is not a function", t.pos)
-                self.take()
+                self.nest(self.take().pos)
                 args = []
                 while not self.at(")"):
                     args.append(self.expr())
                     if not self.at(")"):
                         self.expect(",")
                 self.expect(")")
+                self.nesting -= 1
                 return Call(t.pos, path[0], tuple(args))
             return Name(t.pos, tuple(path))
         raise ExprError(f"expected a value but found {self.describe(t)}", t.pos)
+
+
+_ASSOCIATIVE = ("and", "or", "+", "*")
+
+
+def _balanced(items: list, toks: list, lo: int, hi: int) -> Node:
+    """items[lo:hi] joined by one associative operator: short runs left to right as written,
+    longer ones split in the middle, so a chain of thousands of terms is only a few levels
+    deep (evaluation order, and so short-circuiting, is unchanged)."""
+    if hi - lo <= BALANCE:
+        left = items[lo]
+        for k in range(lo + 1, hi):
+            left = Binary(toks[k - 1].pos, toks[k - 1].text, left, items[k])
+        return left
+    mid = (lo + hi) // 2
+    t = toks[mid - 1]
+    return Binary(t.pos, t.text, _balanced(items, toks, lo, mid), _balanced(items, toks, mid, hi))
 
 
 def parse(text: str) -> Node:
@@ -425,11 +531,11 @@ def _const(t, v) -> Compiled:
 
 
 def _floordiv(x, y):
-    return x // y if y else 0
+    return x // y   # the divisor is a constant other than 0 (Compiler._binary)
 
 
 def _mod(x, y):
-    return x % y if y else 0
+    return x % y
 
 
 def value_op(op: str, n: int, extra=None) -> Callable:
@@ -497,6 +603,10 @@ def expand_definition(node: Name, macros: dict, expanding: list, compile_one):
     key = node.dotted
     if key in expanding:
         raise ExprError(f"definition '{key}' refers to itself", node.pos)
+    if len(expanding) >= MAX_DEFINITIONS:
+        raise ExprError(f"definitions use definitions more than {MAX_DEFINITIONS} levels deep "
+                        f"({' -> '.join(expanding[:3])} -> ... -> {key})", node.pos,
+                        "use fewer levels of [define] names")
     expanding.append(key)
     try:
         return compile_one(macros[key])
@@ -568,6 +678,7 @@ class Compiler:
             return _const(t, value_op(op, self.n, extra)(*[a.value for a in args]))
         return self._lift(t, op, args, extra)
 
+    @deep
     def compile(self, node: Node, want=None) -> Compiled:
         if isinstance(node, Cond) and want is not None:
             t = self.compile(node.test, BOOL)
@@ -697,8 +808,15 @@ class Compiler:
                 return self._op(INT if b.type == SEQ else SEQ, "seq-", [a, b])
             raise ExprError(f"'{op}' is not defined on sequence numbers", node.pos,
                             "only seq + int, seq - int and seq - seq are")
-        if op in ("/", "%") and b.is_const and b.value == 0:
-            raise ExprError(f"'{op}' by zero", node.right.pos)
+        if op in ("/", "%"):
+            # a divisor that may be 0 would need a value for x / 0: the language has none
+            if not b.is_const:
+                raise ExprError(f"'{op}' needs a constant divisor (a number, a parameter or a "
+                                "[constants] name)", node.right.pos,
+                                "e.g. x / 2; for a variable divisor write the cases out with "
+                                "if ... then ... else")
+            if b.value == 0:
+                raise ExprError(f"'{op}' by zero", node.right.pos)
         return self._op(INT, op, [a, b])
 
     def _in(self, node: Binary) -> Compiled:
@@ -775,18 +893,35 @@ def names_used(node: Node, scope_macros: dict | None = None) -> set[str]:
     """Dotted names an expression reads, with definitions expanded."""
     out: set[str] = set()
     seen: set[str] = set()
-
-    def go(n):
-        for x in walk(n):
+    todo = [node]
+    while todo:
+        for x in walk(todo.pop()):
             if isinstance(x, Name):
                 key = x.dotted
-                if scope_macros and key in scope_macros and key not in seen:
-                    seen.add(key)
-                    go(scope_macros[key])
+                if scope_macros and key in scope_macros:
+                    if key not in seen:
+                        seen.add(key)
+                        todo.append(scope_macros[key])
                 else:
                     out.add(key)
-    go(node)
     return out
+
+
+def definitions_used(node: Node, macros: dict) -> list[str]:
+    """The ``macros`` names an expression reads, directly or through other definitions, in
+    the order a reader meets them (depth first, each once)."""
+    seen: list[str] = []
+    stack = [walk(node)]
+    while stack:
+        x = next(stack[-1], None)
+        if x is None:
+            stack.pop()
+            continue
+        key = getattr(x, "dotted", None)
+        if key in macros and key not in seen:
+            seen.append(key)
+            stack.append(walk(macros[key]))
+    return seen
 
 
 def located(err: ExprError, text: str, *, file: str | None, where: str) -> InputError:
@@ -807,6 +942,7 @@ def located(err: ExprError, text: str, *, file: str | None, where: str) -> Input
     return InputError(f"{err.msg} [{at}: {marked}]", file=file, where=where, fix=err.fix)
 
 
+@deep
 def to_text(node: Node) -> str:
     """The expression written back as text (nested operations in parentheses), for labels."""
     def sub(n: Node) -> str:

@@ -42,16 +42,16 @@ class Choice:
 
 
 def patterns(flag_patterns, data: bool) -> list[tuple]:
-    """(flag bits, data octets) of every segment shape the attacker may forge."""
+    """(flag bits, data octets) of every segment shape the attacker may forge: DATA in a
+    pattern is one octet ("ACK,DATA"; "DATA" alone: an octet without flags); ``data`` adds a
+    one-octet copy of every pattern."""
     out = []
     for pat in flag_patterns:
-        bits = 0
-        for f in pat.split(","):
-            bits |= FLAG_BIT[f.strip()]
-        out.append((bits, 0))
-        if data:
-            out.append((bits, 1))
-    return out
+        names = {f.strip() for f in pat.split(",")}
+        bits = sum(FLAG_BIT[f] for f in names - {"DATA"})
+        octets = (1,) if "DATA" in names else (0, 1) if data else (0,)
+        out += [(bits, d) for d in octets]
+    return list(dict.fromkeys(out))
 
 
 def expand(node, macros: dict, seen=()):

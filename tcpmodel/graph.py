@@ -39,14 +39,22 @@ def to_networkx(model, exploration, limit: int = 5000):
 
 
 def write_graph(model, exploration, path: str, limit: int) -> None:
+    """Write the graph as GraphML or DOT (by the suffix), creating missing directories as
+    ``-o`` and ``--out`` do."""
     import networkx as nx
+    from pathlib import Path
 
-    g = to_networkx(model, exploration, limit)
-    if path.endswith(".graphml"):
-        nx.write_graphml(g, path)
-    elif path.endswith(".dot") or path.endswith(".gv"):
-        from .dot import write_dot
-        write_dot(g, path)
-    else:
+    if not (path.endswith(".graphml") or path.endswith(".dot") or path.endswith(".gv")):
         raise InputError(f"unknown graph format for '{path}'", where="--graph",
                          fix="use a .graphml or .dot file name")
+    g = to_networkx(model, exploration, limit)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path.endswith(".graphml"):
+            nx.write_graphml(g, path)
+        else:
+            from .dot import write_dot
+            write_dot(g, path)
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror}", file=path, where="--graph",
+                         fix="choose a path in a directory you can write to") from None

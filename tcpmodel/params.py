@@ -57,14 +57,20 @@ SCHEMA = {p.name: p for p in [
     Param("attacker", 0, "an attacker on the network: a budget of actions for an on-path "
           "attacker (drop, forge, replay), 'unbounded', or a preset: 'on-path', 'off-path' "
           "(blind injection), 'lossy', or 'none' (see [attacker] in check files)", "attacker", 0, 64),
-    Param("attacker_flags", ["SYN", "SYN,ACK", "ACK", "RST", "RST,ACK", "FIN,ACK"],
-          "the control-flag patterns the attacker may forge", "flag_list"),
+    Param("attacker_flags", ["SYN", "SYN,ACK", "ACK", "RST", "RST,ACK"],
+          "the control-flag patterns the attacker may forge; DATA in a pattern adds a data "
+          "octet (\"ACK,DATA\", \"FIN,DATA\", \"DATA\": an octet without flags)", "flag_list"),
     Param("keepalive", False, "idle synchronized endpoints send keep-alives (RFC 9293 §3.8.4)",
           "bool"),
     Param("user_timeout", False, "the user timeout may abort a connection with unacknowledged data",
           "bool"),
     Param("tcp_rfc1337", False, "Linux's sysctl net.ipv4.tcp_rfc1337 (the linux variant: RST is "
           "ignored in TIME-WAIT)", "bool"),
+    Param("syn_retries", 0, "retransmissions of a SYN or SYN,ACK before the connection is given "
+          "up (RFC 9293 §3.8.3 R2 for SYNs; Linux tcp_syn_retries); 0: retransmit forever",
+          "int", 0, 8),
+    Param("retries", 0, "retransmissions of a data octet or FIN before the connection is aborted "
+          "(RFC 9293 §3.8.3 R2; Linux tcp_retries2); 0: retransmit forever", "int", 0, 8),
 ]}
 
 
@@ -88,13 +94,14 @@ def coerce(name: str, value, *, file: str | None = None, where: str | None = Non
             return value
         raise bad("not one of " + ", ".join(p.choices), f'{name} = "{p.choices[0]}"')
     if p.kind == "flag_list":
-        flags = ("SYN", "ACK", "FIN", "RST")
+        flags = ("SYN", "ACK", "FIN", "RST", "DATA")
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
             raise bad("expected a list of control-flag patterns", f'{name} = ["SYN", "RST"]')
         for v in value:
             for f in v.split(","):
                 if f.strip() not in flags:
-                    raise bad(f"unknown control flag '{f.strip()}'", f'{name} = ["SYN", "RST,ACK"]')
+                    raise bad(f"unknown control flag '{f.strip()}'",
+                              f'{name} = ["SYN", "RST,ACK", "FIN,DATA"]')
         return value
     if p.kind in ("int_or_unbounded", "attacker") and value == UNBOUNDED:
         return value
@@ -141,8 +148,10 @@ def resolve(raw: dict, *, file: str | None = None, where_of=lambda k: None) -> d
         values = out[k] if isinstance(out[k], list) else [out[k]]
         if any(v >= n for v in values):
             given = "" if k in raw else "the default "
+            # a default ISS outside a space given smaller: blame where the space was given
+            blame = k if k in raw or "seq_space" not in raw else "seq_space"
             raise InputError(f"{given}parameter {k} = {out[k]} is outside the sequence space "
-                             f"0..{n - 1}", file=file, where=where_of(k),
+                             f"0..{n - 1}", file=file, where=where_of(blame),
                              fix=f"set {k} below seq_space ({n}), e.g. {k} = {n // 2 - 1}, "
                                  "or iss = \"any\"")
         if isinstance(out[k], list) and len(values) < out["incarnations"]:
@@ -164,6 +173,22 @@ def resolve(raw: dict, *, file: str | None = None, where_of=lambda k: None) -> d
     return out
 
 
-def describe() -> list[tuple[str, str, str]]:
-    """(name, default, doc) rows for help output and docs."""
-    return [(p.name, repr(p.default), p.doc) for p in SCHEMA.values()]
+def allowed(p: Param) -> str:
+    """The values a parameter accepts, as documented: ``4..256``, ``bag or fifo``."""
+    if p.kind == "bool":
+        return "true or false"
+    if p.kind == "choice":
+        return ", ".join(p.choices[:-1]) + " or " + p.choices[-1]
+    if p.kind == "flag_list":
+        return "a list of flag patterns over SYN, ACK, FIN, RST"
+    bounds = f"{p.lo}..{p.hi}"
+    if p.kind == "int_or_unbounded":
+        return f"{bounds} or unbounded"
+    if p.kind == "int_or_list":
+        return f"{bounds}, or a list of them"
+    return bounds
+
+
+def describe() -> list[tuple[str, str, str, str]]:
+    """(name, default as TOML writes it, allowed values, doc) rows for help output and docs."""
+    return [(p.name, toml_value(p.default), allowed(p), p.doc) for p in SCHEMA.values()]

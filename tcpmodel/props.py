@@ -11,7 +11,9 @@ A formula is one of::
 P reads ``a.*``/``b.*`` (state, TCB fields, ``inc``, ``pc``, ``done``), ``ab.size``,
 ``ba.size``, ``terminal`` (no action is enabled) and, on steps, ``prev.a.*``,
 ``actor.*``, ``prev.actor.*``, ``peer.*``, ``step.event``, ``step.actor``,
-``step.signal``, ``step.rule``, ``step.stale``, ``step.kind``; and the channels through
+``step.signal``, ``step.rule``, ``step.stale``, ``step.kind``, the segment an arrival
+received (``step.seg.seq``, ``step.seg.RST``, ...), whether the step sent one
+(``step.sends``) and which (``step.sent.*``); and the channels through
 ``all(ab, P)``, ``any(ab, P)``, ``count(ab, P)`` (likewise ``ba``) where P reads the segment's
 ``seg.*`` (see ``SEG_ELEMENT``), e.g. ``all(ab, seg.SYN implies seg.seq == a.iss)``.
 """
@@ -32,6 +34,8 @@ STEP_ROOTS = ("step", "prev", "actor", "peer")
 SEG_ELEMENT = (("seq", E.SEQ), ("ack", E.SEQ), ("SYN", E.BOOL), ("ACK", E.BOOL), ("FIN", E.BOOL),
                ("RST", E.BOOL), ("data", E.INT), ("len", E.INT), ("sender_inc", E.INT),
                ("receiver_inc", E.INT))
+# step.seg.* (the segment an arrival received) and step.sent.* (the segment a step sent)
+STEP_SEGMENT = SEG_ELEMENT[:8]
 TEMPORAL = ("always", "sometimes", "eventually")
 SAFETY_KINDS = ("always", "sometimes")
 
@@ -152,6 +156,7 @@ class Property:
     atoms: list | None = None          # ltl: the compiled atoms (state tests), by number
     strengthen: Text | None = None     # the strengthening, parsed and type-checked
     strengthen_test: object = None     # ... and compiled: the explicit engine can check it
+    premise: "Property | None" = None  # always (P implies Q): "sometimes P", against vacuity
 
 
 def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
@@ -165,7 +170,10 @@ def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
     def endpoint_names(prefix: str, pick):
         """pick(env) -> (state tuple, side) for this prefix."""
         def field_getter(k):
-            return lambda e: decs[pick(e)[1]](pick(e)[0][pick(e)[1]])[k]
+            def get(e):
+                st, side = pick(e)
+                return decs[side](st[side])[k]
+            return get
         sc.slot(f"{prefix}.state", state_enum, field_getter(0))
         for i, f in enumerate(ma.fields):
             t = E.SEQ if f.kind == "seq" else E.BOOL if f.kind == "bool" else E.INT
@@ -222,6 +230,18 @@ def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
     kinds = {k: i for i, k in enumerate(kind_enum.values)}
     sc.slot("step.kind", kind_enum, lambda e: kinds[e[3].kind])
     sc.slot("step.stale", E.BOOL, lambda e: e[3].stale)
+    # the segment an arrival received, and the segment an endpoint step sent (zeros if none)
+    none_seg = (0, 0, False, False, False, False, 0, 0)
+
+    def received(e):
+        return element(e[3].seg)[:8] if e[3].kind == "rcv" else none_seg
+
+    def sent(e):
+        return element(e[3].sent)[:8] if e[3].out is not None and e[3].sent >= 0 else none_seg
+    sc.slot("step.sends", E.BOOL, lambda e: e[3].out is not None and e[3].sent >= 0)
+    for j, (name, t) in enumerate(STEP_SEGMENT):
+        sc.slot(f"step.seg.{name}", t, lambda e, j=j: received(e)[j])
+        sc.slot(f"step.sent.{name}", t, lambda e, j=j: sent(e)[j])
     for g, members in ma.spec.groups.items():
         sc.names[g] = E.Binding(("list", state_enum), const=tuple(members), is_const=True)
     for k, v in params.items():
@@ -278,6 +298,8 @@ def compile_property(p: PropertyDef, scope: E.Scope) -> Property:
                           "split it into a state property and a step property")
     prop = Property(p.name, f.kind, p.formula, p.doc, body.fn, goal.fn if goal else None,
                     on_steps, "terminal" in used, None, p.src, frozenset(used), f)
+    if f.kind == "always":
+        prop.premise = _premise(prop, f.body.node, scope)
     if p.strengthen is not None:
         src = p.strengthen_src or p.src
         key = "strengthen" if p.strengthen_src is None else p.name
@@ -308,6 +330,31 @@ def _compile_ltl(p: PropertyDef, f: Formula, comp, macros) -> Property:
                           "formula", "use state names only, or an always/sometimes property")
     return Property(p.name, "ltl", p.formula, p.doc, None, None, False, "terminal" in used,
                     None, p.src, frozenset(used), f, atoms=fns)
+
+
+def premise_of(node: E.Node, macros: dict) -> E.Node | None:
+    """P of a formula body ``P implies Q`` (looking through [define] names), else None."""
+    seen = set()
+    while isinstance(node, E.Name) and node.dotted in macros and node.dotted not in seen:
+        seen.add(node.dotted)
+        node = macros[node.dotted]
+    if isinstance(node, E.Binary) and node.op == "implies":
+        return node.left
+    return None
+
+
+def _premise(prop: Property, body: E.Node, scope: E.Scope) -> Property | None:
+    """The companion witness ``sometimes P`` of ``always (P implies Q)``: an always property
+    whose premise is never true holds vacuously, and the engines say so."""
+    node = premise_of(body, scope.macros)
+    if node is None:
+        return None
+    used = E.names_used(node, scope.macros)
+    text = E.to_text(node)
+    return Property(f"{prop.name} (premise)", "sometimes", f"sometimes {text}",
+                    f"the premise of {prop.name}", E.Compiler(scope).compile(node, E.BOOL).fn,
+                    on_steps=any(n.split(".")[0] in STEP_ROOTS for n in used),
+                    uses_terminal="terminal" in used, src=prop.src, reads=frozenset(used))
 
 
 def macro_nodes(defines: dict) -> dict:

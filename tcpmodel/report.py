@@ -68,8 +68,14 @@ def render_check(model, res, *, witnesses: bool = False, diffs: bool = True,
     if res.unfired_rules and res.complete:
         total = len(model.system.machines[0].rules)
         if coverage:
-            out.append(f"   rules never fired ({len(res.unfired_rules)} of {total}): "
-                       + ", ".join(res.unfired_rules))
+            from .spec import rule_summary
+            spec = model.system.machines[0].spec
+            rules = {r.id: r for r in spec.rules}
+            width = max(map(len, res.unfired_rules))
+            out.append(f"   rules never fired ({len(res.unfired_rules)} of {total}; "
+                       "'tcpmodel list rules' shows them all):")
+            out += [f"     {rid:<{width}}  {rule_summary(spec, rules[rid])}"
+                    for rid in res.unfired_rules]
         else:
             out.append(f"   {len(res.unfired_rules)} of {total} rules never fired "
                        "(--coverage lists them)")

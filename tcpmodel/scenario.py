@@ -11,6 +11,7 @@ model admits is considered, and the shortest matching run is returned.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -19,20 +20,26 @@ from pathlib import Path
 from . import expr as E
 from .check import Check, build, resolve_named
 from .errors import InputError, did_you_mean
-from .props import system_scope
+from .props import STEP_ROOTS, system_scope
 from .spec import FLAGS, Src, load_variant, parse_text, specs_dir
 from .system import SIDES
-from .tomlfile import check_keys, load_toml, toml_value
+from .tomlfile import TomlFile, check_keys, load_toml, names, table_array
 from .trace import build_trace
 
 LINE_KEYS = {"send", "by", "via", "fate", "name", "where", "arrive", "call", "crash", "timeout",
+LINE_KEYS = {"send", "by", "via", "fate", "name", "where", "arrive", "call", "crash", "timeout",
              "dup", "then", "note", "data", "signal", "inject", "to", "lose", "drop", "replay",
-             "rule"}
+             "rule", "reply", "where_arrival", "never", "nothing"}
 FATES = ("arrives", "lost", "dropped", "delayed")
 KINDS = ("call", "rcv", "timer", "loss", "dup", "crash", "drop", "inject", "replay")
 LINE_KINDS = ("send", "inject", "arrive", "call", "crash", "timeout", "dup", "lose", "drop",
-              "replay")
+              "replay", "never", "nothing")
 NAMED_KINDS = {"arrive": "rcv", "dup": "dup", "lose": "loss", "drop": "drop", "replay": "replay"}
+ENDPOINT_KINDS = ("call", "rcv", "timer")   # steps an endpoint takes ("and then nothing")
+# keys that mean something only on some kinds of line (a typo'd kind must not be ignored)
+LINE_ONLY = {"via": ("send", "inject"), "fate": ("send", "inject"), "name": ("send", "inject"),
+             "where": ("send", "inject", "arrive"), "data": ("send", "inject"),
+             "by": ("send", "call", "timeout"), "to": ("inject",)}
 SCENARIO_KEYS = {"title", "source", "variant", "expect", "params", "scripts", "allow", "start",
                  "line", "define", "note", "attacker"}
 
@@ -60,8 +67,15 @@ class Line:
     where: object = None
     where_text: str | None = None
     then: dict = field(default_factory=dict)   # side -> state index
-    signal: str | None = None                  # the completing step must signal this
+    signal: str | None = None                  # the completing step must signal this ("none")
     rule: str | None = None                    # ... and be handled by this rule
+    holds: object = None                       # then's formula, on the completing step
+    holds_text: str | None = None
+    reply_none: bool = False                   # the arrival sends nothing
+    arrival: object = None                     # where_arrival: on the arrival step
+    arrival_text: str | None = None
+    never: object = None                       # never/nothing: a predicate on states and steps
+    never_steps: bool = False                  # ... that reads step names
     note: str = ""
     src: Src | None = None
 
@@ -69,14 +83,25 @@ class Line:
         who = SIDES[self.side] if self.side is not None else ""
         if self.kind in ("send", "inject"):
             ctl = ",".join(f for f in ("SYN", "FIN", "RST", "ACK") if self.flags & _bit(f))
+            seg = (f"<CTL={ctl}>" if ctl else "<no flags>") + ("<DATA=1>" if self.data else "")
             extra = f" where {self.where_text}" if self.where_text else ""
             fate = {"arrives": "", "lost": ", lost", "dropped": ", dropped by the attacker",
                     "delayed": ", delayed"}[self.fate]
+            if self.arrival_text:
+                fate += f", arriving where {self.arrival_text}"
+            if self.reply_none:
+                fate += ", and the arrival sends nothing"
             if self.kind == "inject":
-                return f"the attacker injects <CTL={ctl}> towards {who}{extra}{fate}"
-            return f"{who} sends <CTL={ctl}>{extra}{fate}"
+                return f"the attacker injects {seg} towards {who}{extra}{fate}"
+            return f"{who} sends {seg}{extra}{fate}"
         if self.kind == "arrive":
-            return f"the delayed segment '{self.target}' arrives"
+            extra = f" where {self.arrival_text}" if self.arrival_text else ""
+            quiet = ", and sends nothing" if self.reply_none else ""
+            return f"the delayed segment '{self.target}' arrives{extra}{quiet}"
+        if self.kind == "never":
+            return f"and then never {self.where_text}"
+        if self.kind == "nothing":
+            return "and then nothing: no endpoint takes another step"
         if self.kind == "dup":
             return f"the network duplicates '{self.target}'"
         if self.kind == "lose":
@@ -141,29 +166,30 @@ def resolve_scenario(name_or_path: str) -> Path:
 def load_scenario(name_or_path: str, *, variant: str | None = None,
                   overrides: dict | None = None) -> Scenario:
     """Read a scenario file; the model is a check built from its params and scripts."""
-    from .check import load_check
+    from .check import check_from_toml
 
     path = resolve_scenario(name_or_path)
     tf = load_toml(path)
     d = tf.data
     check_keys(d, SCENARIO_KEYS, file=tf.path, where="top level")
-    expect = d.get("expect", {})
-    if not isinstance(expect, dict) or any(v not in ("found", "impossible") for v in expect.values()):
-        raise InputError("expect maps variants to \"found\" or \"impossible\"", file=tf.path,
-                         where="expect", fix='expect = { rfc9293 = "found", rfc1337 = "impossible" }')
-    vname = variant or d.get("variant") or (next(iter(expect)) if expect else "rfc9293")
+    expect = _expect(tf)
     # the scenario's model is a check: the same params, scripts and definitions
-    check = load_check_from_text(load_check, tf.path, _check_text(d), vname, overrides)
-    allow = d.get("allow", [])
-    if isinstance(allow, str):
-        allow = [allow]
+    model = {k: d[k] for k in ("params", "scripts", "define", "attacker") if k in d}
+    if "attacker" in d or model.get("params", {}).get("attacker", 0) not in (0, None):
+        # a scenario may pin forged numbers with 'where': search every value, not one per class
+        att = d.get("attacker", {})
+        model["attacker"] = dict({"values": "all"}, **att) if isinstance(att, dict) else att
+    model_part = TomlFile(tf.path, model, tf.text)
+    check = check_from_toml(model_part, overrides=overrides,
+                            variant=_variant(variant, tf, expect))
+    allow = names(d, "allow", tf, 'allow = ["loss", "timer"]')
     for k in allow:
         if k not in KINDS:
             raise InputError(f"unknown step kind '{k}' in allow", file=tf.path, where="allow",
                              fix=did_you_mean(k, KINDS))
     sc = Scenario(path.stem, tf.path, str(d.get("title", path.stem)), str(d.get("source", "")),
                   check, expect, frozenset(allow), None, d.get("start"), [], str(d.get("note", "")))
-    raw_lines = d.get("line", [])
+    raw_lines = table_array(d, "line", tf, '[[line]] send = "SYN" by = "A"')
     if not raw_lines:
         raise InputError("a scenario needs at least one [[line]]", file=tf.path,
                          fix='add [[line]] send = "SYN" by = "A"')
@@ -171,37 +197,19 @@ def load_scenario(name_or_path: str, *, variant: str | None = None,
     return sc
 
 
-def load_check_from_text(load_check, path: str, text: str, variant: str, overrides):
-    """Build the scenario's check by writing its model part as an in-memory check file."""
-    import tempfile
+def _variant(name: str | None, tf, expect: dict):
+    """The variant to search: ``name`` if given (from --variant, or one the file names), else
+    the file's own or the first it expects something of; a path is relative to the file."""
+    from .check import named_variant
 
-    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
-        f.write(text)
-        tmp = f.name
-    try:
-        chk = load_check(tmp, variant=variant, overrides=overrides)
-    except InputError as e:
-        raise InputError(e.what, file=path, where=e.where, fix=e.fix) from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    chk.path = path
-    chk.name = Path(path).stem
-    return chk
-
-
-def _check_text(d: dict) -> str:
-    """The model part of a scenario (params, scripts, define, attacker) as check-file TOML."""
-    out = []
-    params = d.get("params", {})
-    if "attacker" in d or params.get("attacker", 0) not in (0, None):
-        # a scenario may pin forged numbers with 'where': search every value, not one per class
-        d = dict(d, attacker=dict({"values": "all"}, **d.get("attacker", {})))
-    for table in ("params", "scripts", "define", "attacker"):
-        if table in d:
-            out.append(f"[{table}]")
-            for k, v in d[table].items():
-                out.append(f"{k} = {toml_value(v)}")
-    return "\n".join(out) + "\n"
+    own = tf.data.get("variant")
+    if name is None:
+        name = own or (next(iter(expect)) if expect else "rfc9293")
+    if name == own:
+        return named_variant(name, tf)
+    if name in expect:
+        return named_variant(name, tf, "expect")
+    return name   # from the command line: check_from_toml resolves it as --variant
 
 
 # ---------------------------------------------------------------- compiling lines
@@ -220,7 +228,22 @@ def compile_lines(sc: Scenario, model) -> None:
             raise src.error("a line is exactly one of " + ", ".join(LINE_KINDS), None,
                             'e.g. send = "SYN,ACK" with by = "B"')
         kind = kinds[0]
+        for k in raw:
+            if k in LINE_ONLY and kind not in LINE_ONLY[k]:
+                owners = LINE_ONLY[k]
+                owners = " and ".join([", ".join(owners[:-1]), owners[-1]] if len(owners) > 1
+                                      else owners)
+                raise src.error(f"'{k}' belongs to {owners} lines, not to a "
+                                f"{kind} line", k, f"remove {k}, or make the line a "
+                                                   f"{LINE_ONLY[k][0]} line")
         ln = Line(i, kind, None, note=str(raw.get("note", "")), src=src)
+        arrives = kind == "arrive" or (kind in ("send", "inject")
+                                       and raw.get("fate", "arrives") == "arrives")
+        for key in ("reply", "where_arrival"):
+            if key in raw and not arrives:
+                raise src.error(f"'{key}' describes an arrival, and this line has none", key,
+                                "use it on a send or inject line whose segment arrives, or on "
+                                "an arrive line")
         if kind in ("send", "call", "timeout"):
             ln.side = _side(raw.get("by"), src, "by")
         if kind == "inject":
@@ -228,7 +251,9 @@ def compile_lines(sc: Scenario, model) -> None:
         if kind == "crash":
             ln.side = _side(raw["crash"], src, "crash")
         if kind in ("send", "inject"):
-            ln.flags = _flags(raw[kind], src)
+            ln.flags, with_data = _flags(raw[kind], src, kind)
+            if with_data:
+                ln.data = True
             ln.via = raw.get("via")
             if ln.via is not None and ln.via not in ("call", "rcv", "timer"):
                 raise src.error(f"unknown via '{ln.via}'", "via", "call, rcv or timer")
@@ -244,18 +269,21 @@ def compile_lines(sc: Scenario, model) -> None:
                                 "leave out fate (its reply may be delayed, lost or dropped)")
             if "data" in raw:
                 ln.data = bool(raw["data"])
+            if kind == "inject":
+                _check_injectable(system, ln, src)
             ln.name = raw.get("name")
+            if ln.name is not None and not (isinstance(ln.name, str)
+                                            and re.fullmatch(r"[A-Za-z_]\w*", ln.name)):
+                raise src.error("'name' must be a simple name", "name", 'name = "old_syn"')
             if ln.fate == "delayed" and not ln.name:
                 raise src.error("a delayed segment needs a name for its later arrival", "name",
                                 'name = "old_syn"')
             if "where" in raw:
-                t = parse_text(raw["where"], src, "where")
-                scope = _where_scope(system, macros, sc.check.params, names_so_far)
-                try:
-                    ln.where = E.Compiler(scope).compile(t.node, E.BOOL).fn
-                except E.ExprError as err:
-                    raise t.fail(err) from None
-                ln.where_text = " ".join(str(raw["where"]).split())
+                ln.where, ln.where_text = _where(raw, "where", src, system, macros, sc,
+                                                 names_so_far)
+            if "where_arrival" in raw:
+                ln.arrival, ln.arrival_text = _where(raw, "where_arrival", src, system, macros,
+                                                     sc, names_so_far)
             if ln.name:
                 names_so_far.append(ln.name)
         elif kind in NAMED_KINDS:
@@ -266,6 +294,22 @@ def compile_lines(sc: Scenario, model) -> None:
             if ln.target not in names_so_far:
                 raise src.error(f"no earlier line is named '{ln.target}'", kind,
                                 did_you_mean(str(ln.target), names_so_far or ["(none)"]))
+            if "where" in raw:
+                if kind == "dup":
+                    raise src.error("'where' on a dup line: the duplicate is the named segment",
+                                    "where", "describe the segment where it is sent")
+                # an arrive line's condition holds at the arrival (seg.* is the arriving segment)
+                ln.arrival, ln.arrival_text = _where(raw, "where", src, system, macros, sc,
+                                                     names_so_far)
+        elif kind == "never":
+            ln.never, ln.never_steps, ln.where_text = _never(raw, src, system, macros, sc,
+                                                             names_so_far)
+        elif kind == "nothing":
+            if raw["nothing"] is not True:
+                raise src.error("'nothing' is written nothing = true", "nothing",
+                                "nothing = true (and then no endpoint takes another step)")
+            ln.never = lambda e: e[3] is not None and e[3].kind in ENDPOINT_KINDS
+            ln.never_steps = True
         elif kind == "call":
             ln.event = raw["call"]
             if ln.event not in ma.spec.events.get("user", ()):
@@ -280,16 +324,35 @@ def compile_lines(sc: Scenario, model) -> None:
         if ln.rule is not None and ln.rule not in {r.id for r in ma.rules}:
             raise src.error(f"unknown rule '{ln.rule}'", "rule",
                             did_you_mean(str(ln.rule), [r.id for r in ma.rules]))
+        if kind in ("never", "nothing"):
+            extra = [k for k in ("then", "signal", "by", "to", "rule") if k in raw]
+            if extra:
+                raise src.error(f"a '{kind}' line takes no step, so no '{extra[0]}'", extra[0],
+                                "put it on the line before")
+        if raw.get("reply", "none") != "none":
+            raise src.error(f"reply = {toml_value(raw['reply'])}: only \"none\" is a reply "
+                            "assertion (a reply segment is matched by the next send line)",
+                            "reply", 'reply = "none"')
+        ln.reply_none = "reply" in raw
         ln.signal = raw.get("signal")
-        if ln.signal is not None and ln.signal not in ma.signals:
+        if ln.signal is not None and ln.signal not in ma.signals + ("none",):
             raise src.error(f"unknown signal '{ln.signal}'", "signal",
-                            did_you_mean(str(ln.signal), ma.signals))
+                            did_you_mean(str(ln.signal), ma.signals + ("none",)))
         then = raw.get("then", {})
+        if isinstance(then, str):
+            then = {"holds": then}
         if not isinstance(then, dict):
-            raise src.error("'then' maps a and b to states", "then", 'then = { a = "ESTABLISHED" }')
+            raise src.error("'then' maps a and b to states (and holds to a formula), or is a "
+                            "formula", "then", 'then = { a = "ESTABLISHED", holds = "a.sent == 1" }')
         for k, v in then.items():
+            if k == "holds":
+                names = names_so_far + ([ln.name] if ln.name and ln.name not in names_so_far
+                                        else [])
+                ln.holds, ln.holds_text = _where(then, "holds", src, system, macros, sc, names,
+                                                 shown="then.holds", segment=False)
+                continue
             if k not in ("a", "b"):
-                raise src.error(f"'then' key '{k}' is not a or b", "then")
+                raise src.error(f"'then' key '{k}' is not a, b or holds", "then")
             if v not in ma.states:
                 raise src.error(f"unknown state '{v}'", "then", did_you_mean(str(v), ma.states))
             ln.then[0 if k == "a" else 1] = ma.states.index(v)
@@ -314,24 +377,65 @@ def _side(v, src: Src, key: str) -> int:
     raise src.error(f"endpoint '{v}' is not A or B", key, f'{key} = "A"')
 
 
-def _flags(v, src: Src) -> int:
+def _flags(v, src: Src, key: str) -> tuple:
+    """(control bits, whether DATA was named) of a send/inject line's segment."""
     if not isinstance(v, str) or not v.strip():
-        raise src.error("send names the control flags", "send", 'send = "SYN,ACK"')
+        raise src.error(f"{key} names the control flags", key, f'{key} = "SYN,ACK"')
     bits = 0
+    data = False
     for f in v.split(","):
         f = f.strip()
+        if f == "DATA":
+            data = True   # an octet of data: "ACK,DATA", or "DATA" alone (no flags)
+            continue
         if f not in FLAGS:
-            raise src.error(f"unknown control flag '{f}'", "send", did_you_mean(f, FLAGS))
+            raise src.error(f"unknown control flag '{f}'", key, did_you_mean(f, FLAGS + ("DATA",)))
         bits |= _bit(f)
-    return bits
+    return bits, data
 
 
-def _where_scope(system, macros, params, names) -> E.Scope:
-    """Names of a line's ``where``: the system after the step, seg.*, and earlier named segments."""
+def _check_injectable(system, ln: Line, src: Src) -> None:
+    """The attacker's patterns (``attacker_flags``) must allow the segment the line forges."""
+    seg = system.machines[0].seg
+    for code in system.injectable:
+        _, _, flags, data = seg.unpack(code)
+        if flags == ln.flags and (ln.data is None or bool(data) == ln.data):
+            return
+    ctl = ",".join(f for f in FLAGS if ln.flags & _bit(f))
+    want = ",".join(x for x in (ctl, "DATA" if ln.data else "") if x)
+    raise src.error(f"the attacker cannot forge {want or 'this segment'}: attacker_flags has no "
+                    "such pattern", "inject", f'add "{want}" to attacker_flags in [params]')
+
+
+def _where(raw: dict, key: str, src: Src, system, macros, sc, names, *, segment: bool = True,
+           shown: str | None = None):
+    """A line's condition ``raw[key]``, compiled: (predicate, its text); errors name the key
+    as ``shown``."""
+    t = parse_text(raw[key], src, shown or key)
+    scope = _where_scope(system, macros, sc.check.params, names, segment=segment)
+    try:
+        fn = E.Compiler(scope).compile(t.node, E.BOOL).fn
+    except E.ExprError as err:
+        raise t.fail(err) from None
+    return fn, " ".join(str(raw[key]).split())
+
+
+def _never(raw: dict, src: Src, system, macros, sc, names):
+    """``never = "P"``: (predicate, reads step names, text); P reads the system (and, to be
+    checked on steps, step.*, prev.*, actor.*), and earlier named segments."""
+    fn, text = _where(raw, "never", src, system, macros, sc, names, segment=False)
+    used = E.names_used(E.parse(raw["never"]), macros)
+    return fn, any(n.split(".")[0] in STEP_ROOTS for n in used), text
+
+
+def _where_scope(system, macros, params, names, *, segment: bool = True) -> E.Scope:
+    """Names of a line's ``where``: the system after the step, seg.* (the line's segment, if
+    ``segment``), and earlier named segments."""
     sc = system_scope(system, macros, params)
     types = (("seq", E.SEQ, 0), ("ack", E.SEQ, 1), ("data", E.INT, 6), ("len", E.INT, 7))
     for fname, t, i in types:
-        sc.slot(f"seg.{fname}", t, lambda e, i=i: e[4][i])
+        if segment:
+            sc.slot(f"seg.{fname}", t, lambda e, i=i: e[4][i])
         for n in names:
             sc.slot(f"{n}.{fname}", t, lambda e, i=i, n=n: e[5][n][i])
     return sc
@@ -356,7 +460,8 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
 
     def advance(k, binds, ln, s, act, pre):
         """After line ``ln`` completes on this step: the next matcher position, or None."""
-        if ln.signal is not None and (act.out is None or act.out.signal != ln.signal):
+        signal = act.out.signal if act.out is not None else None
+        if ln.signal is not None and (signal or "none") != ln.signal:
             fails.append((ln.index, s, act, pre, "signal"))
             return None
         if ln.rule is not None and system.rule_id(act) != ln.rule:
@@ -365,7 +470,24 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         if not then_ok(ln, s):
             fails.append((ln.index, s, act, pre, "then"))
             return None
+        if ln.holds is not None and not ln.holds((s, False, pre, act, None,
+                                                   bindings_env(binds))):
+            fails.append((ln.index, s, act, pre, "holds"))
+            return None
         return (k + 1, 0, -1, binds)
+
+    def arrival_ok(ln, act, s, pre, binds) -> bool:
+        """The arrival of the line's segment: it sends nothing (``reply``), its condition
+        (``where_arrival``, an arrive line's ``where``) holds."""
+        if ln.reply_none and act.sent >= 0:
+            fails.append((ln.index, s, act, pre, "reply"))
+            return False
+        if ln.arrival is not None:
+            f = seg_fields(system.split(act.seg)[0])
+            if not ln.arrival((s, False, pre, act, f, bindings_env(binds))):
+                fails.append((ln.index, s, act, pre, "arrival"))
+                return False
+        return True
 
     def match_send(ln, act, s, pre, binds, chained=False):
         """The step sends (or, for an inject line, forges) the line's segment; a reply to a
@@ -411,7 +533,8 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         ln = lines[k]
         res = []
         if phase == 1:
-            if act.seg == cur and ((ln.fate == "arrives" and act.kind == "rcv")
+            if act.seg == cur and ((ln.fate == "arrives" and act.kind == "rcv"
+                                    and arrival_ok(ln, act, s, pre, binds))
                                    or (ln.fate == "lost" and act.kind == "loss")
                                    or (ln.fate == "dropped" and act.kind == "drop")):
                 res = completed(k, binds, ln, s, act, pre)
@@ -429,6 +552,8 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
             matched = True
         elif ln.kind == "crash" and act.kind == "crash" and act.side == ln.side:
             matched = True
+        elif ln.kind == "arrive" and act.kind == "rcv" and act.seg == dict(binds)[ln.target]:
+            matched = arrival_ok(ln, act, s, pre, binds)
         elif ln.kind in NAMED_KINDS and act.kind == NAMED_KINDS[ln.kind] and \
                 act.seg == dict(binds)[ln.target]:
             matched = True
@@ -443,6 +568,8 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         if ln.name:
             binds = tuple(sorted(dict(binds, **{ln.name: seg}).items()))
         if ln.kind == "inject":   # a forged segment has arrived already; its reply may follow
+            if not arrival_ok(ln, act, s, pre, binds):
+                return []
             return completed(k, binds, ln, s, act, pre, chain=chain)
         if ln.fate == "delayed":
             return completed(k, binds, ln, s, act, pre, chain=False)
@@ -465,6 +592,7 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
             q.append(node)
     best = (-2, None)
     goal = None
+    never_memo: dict = {}
     while q:
         node = q.popleft()
         s, m = node
@@ -474,6 +602,26 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         if m[0] >= len(lines):
             goal = node
             break
+        if lines[m[0]].kind in ("never", "nothing"):
+            # a line that takes no step: it holds here, or this run does not match
+            ln = lines[m[0]]
+            key = (ln.index, s, m[3])
+            ok = never_memo.get(key)
+            if ok is None:
+                ok = never_memo[key] = _never_holds(system, ln, s, bindings_env(m[3]),
+                                                   max_states)
+            if ok is None:
+                out.states = max(len(parent), max_states)
+                out.seconds = time.monotonic() - t0
+                return out
+            if not ok:
+                fails.append((ln.index, s, None, None, "never"))
+                continue
+            nxt = (s, (m[0] + 1, 0, -1, m[3]))
+            if nxt not in parent:
+                parent[nxt] = (node, None)
+                q.appendleft(nxt)   # no step taken: same distance (0-1 BFS)
+            continue
         for act, t in system.successors(s):
             for m2 in step(m, s, act, t):
                 nxt = (t, m2)
@@ -496,6 +644,30 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
     out.reached = max(0, node[1][0]) if node is not None else 0
     _explain(out, system, node, lines, fails)
     return out
+
+
+def _never_holds(system, ln: Line, s0, binds: dict, max_states: int) -> bool | None:
+    """No run from ``s0`` (every step the model offers) reaches a state, or takes a step,
+    satisfying the line's predicate; None if ``max_states`` states did not settle it."""
+    test = ln.never
+    if not ln.never_steps and test((s0, False, None, None, None, binds)):
+        return False
+    seen = {s0}
+    todo = deque([s0])
+    while todo:
+        s = todo.popleft()
+        for act, t in system.successors(s):
+            if ln.never_steps and test((t, False, s, act, None, binds)):
+                return False
+            if t in seen:
+                continue
+            if not ln.never_steps and test((t, False, None, None, None, binds)):
+                return False
+            seen.add(t)
+            todo.append(t)
+        if len(seen) > max_states:
+            return None
+    return True
 
 
 def _start_states(system, start, max_states: int) -> list | None:
@@ -540,11 +712,13 @@ def _trace(system, parent, goal, lines):
         node = prev
     path.reverse()
     _, start, prefix = parent[node]
-    moves = list(prefix) + [(act, nd[0]) for _, act, nd in path]
+    moves = list(prefix) + [(act, nd[0]) for _, act, nd in path if act is not None]
     trace = build_trace(system, start, moves)
     offset = len(prefix)
     line_steps: dict = {}
-    for i, (prev, _act, nd) in enumerate(path, start=1):
+    i = 0
+    for prev, act, nd in path:
+        i += act is not None      # a never/nothing line takes no step: it sits at the last one
         (k0, p0), (k1, p1) = prev[1][:2], nd[1][:2]
         touched = set(range(max(k0, 0), max(k1, 0)))        # lines completed by this step
         if p1 == 1 and (k1 != k0 or p0 == 0):
@@ -565,13 +739,25 @@ def _explain(out: Outcome, system, node, lines, fails) -> None:
     seen = []
     for idx, st, act, pre, why in fails:
         if idx == k + 1:
+            if why == "never":
+                desc = (f"from A {ma.state_name(st[0])}, B {mb.state_name(st[1])} some run "
+                        f"reaches what line {idx} excludes")
+                if desc not in seen:
+                    seen.append(desc)
+                continue
             desc = _act_text(system, act)
             if why == "then":
                 desc += f" (leaves A {ma.state_name(st[0])}, B {mb.state_name(st[1])})"
             elif why == "rule":
                 desc += f" (handled by {system.rule_id(act)})"
             elif why == "signal":
-                desc += f" (signals {act.out.signal if act.out else 'nothing'})"
+                desc += f" (signals {act.out.signal if act.out and act.out.signal else 'nothing'})"
+            elif why == "holds":
+                desc += " (then's 'holds' is false)"
+            elif why == "reply":
+                desc += " (the arrival sends a segment)"
+            elif why == "arrival":
+                desc += " (its arrival condition is false)"
             else:
                 desc += " (its 'where' is false)"
             if desc not in seen:
@@ -608,13 +794,19 @@ def run(name_or_path: str, *, variant: str | None = None, overrides: dict | None
 
 def variants_of(name_or_path: str) -> list[str]:
     """The variants a scenario states an expectation for (or its own variant)."""
+    from .check import named_variant
+
     tf = load_toml(resolve_scenario(name_or_path))
-    exp = tf.data.get("expect", {})
-    if exp:
-        for v in exp:
-            try:
-                load_variant(v)  # fail early on a misspelt variant
-            except InputError as e:
-                raise e.located(file=tf.path, where="expect") from None
-        return list(exp)
-    return [tf.data.get("variant", "rfc9293")]
+    exp = _expect(tf)
+    for v in exp:
+        named_variant(v, tf, "expect")  # fail early on a misspelt variant
+    return list(exp) or [tf.data.get("variant", "rfc9293")]
+
+
+def _expect(tf) -> dict:
+    expect = tf.data.get("expect", {})
+    if not isinstance(expect, dict) or any(v not in ("found", "impossible") for v in expect.values()):
+        raise InputError("expect maps variants to \"found\" or \"impossible\"", file=tf.path,
+                         where=tf.where(tf.key_line("expect"), "expect"),
+                         fix='expect = { rfc9293 = "found", rfc1337 = "impossible" }')
+    return expect

@@ -37,7 +37,7 @@ def render_outcome(o, *, diffs: bool = False, timing: bool = True) -> str:
         matched = f"lines 1-{o.reached}" if o.reached else "no line"
         out.append(f"   matched {matched}; line {o.reached + 1} could not be matched: "
                    f"{ln.describe(None) if ln else ''}"
-                   + (f", then {_then(o, ln)}" if ln and ln.then else ""))
+                   + (f", then {_then(o, ln)}" if ln and (ln.then or ln.holds_text) else ""))
         if ln and ln.note:
             out.append(f"     ({ln.note})")
         if o.stuck_states:
@@ -57,7 +57,10 @@ def _size(o, timing: bool = True) -> str:
 
 def _then(o, ln) -> str:
     names = o.scenario.check.spec.states
-    return ", ".join(f"{'AB'[side]} {names[st]}" for side, st in sorted(ln.then.items()))
+    parts = [f"{'AB'[side]} {names[st]}" for side, st in sorted(ln.then.items())]
+    if ln.holds_text:
+        parts.append(ln.holds_text)
+    return ", ".join(parts)
 
 
 def _ranges(steps: list) -> str:

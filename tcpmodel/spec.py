@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import expr as E
 from .errors import InputError, did_you_mean
-from .tomlfile import TomlFile, check_keys, load_toml
+from .tomlfile import TomlFile, check_keys, load_toml, names, table, table_array
 
 FLAGS = ("SYN", "ACK", "FIN", "RST")
 RULE_KEYS = {"id", "state", "event", "when", "choose", "set", "send", "next", "signal", "note",
@@ -97,6 +97,7 @@ class Rule:
     signal: str | None
     note: str
     src: Src
+    replaces: str | None = None   # the base rule an overlay rule replaced (its original id)
 
     @property
     def is_noop(self) -> bool:
@@ -134,6 +135,7 @@ class EndpointSpec:
     defines: dict             # name -> Text
     rules: list = field(default_factory=list)
     redefined: dict = field(default_factory=dict)  # name -> the Text an overlay replaced
+    round_trip: tuple = ()    # timer events that outlast a round trip ([events] round_trip)
     diagram: "DiagramSpec | None" = None   # how `tcpmodel diagram` lays the states out
 
 
@@ -203,6 +205,11 @@ def load_variant(name_or_path: str, _chain: tuple = ()) -> EndpointSpec:
             base_ref = str(sibling) if sibling.exists() else base_name
         else:
             base_ref = str((path.parent / base_name)) if not Path(base_name).is_absolute() else base_name
+            if not Path(base_ref).exists():
+                raise InputError(f"the variant it extends, '{base_name}', is not found (looked "
+                                 f"for {base_ref})", file=tf.path,
+                                 where=f"{tf.key_line('extends')}: extends",
+                                 fix="a path is relative to this file; or name a shipped variant")
         try:
             base = load_variant(base_ref, _chain + (key,))
         except InputError as e:
@@ -224,6 +231,14 @@ def _str_list(v, src: Src, key: str) -> tuple:
     raise src.error(f"'{key}' must be a string or a list of strings", key, f'{key} = ["A", "B"]')
 
 
+def _text(d: dict, key: str, default: str, tf: TomlFile) -> str:
+    v = d.get(key, default)
+    if not isinstance(v, str):
+        raise InputError(f"'{key}' must be a string", file=tf.path,
+                         where=tf.where(tf.key_line(key), key), fix=f'{key} = "..."')
+    return v
+
+
 def _load_base(tf: TomlFile) -> EndpointSpec:
     d = tf.data
     f = tf.path
@@ -232,7 +247,7 @@ def _load_base(tf: TomlFile) -> EndpointSpec:
             raise InputError(f"missing [{sec}] section", file=f,
                              fix="a base rule file needs [endpoint], [events], [tcb] and [[rule]]s;"
                                  " an overlay needs extends = \"rfc9293\"")
-    ep = d["endpoint"]
+    ep = table(d, "endpoint", tf, '[endpoint] states = ["CLOSED", ...]')
     check_keys(ep, {"states", "initial", "clear_on_entry", "signals"}, file=f,
                where=f"{tf.key_line('[endpoint]') or ''}[endpoint]")
     src = Src(f, None, "[endpoint]")
@@ -240,30 +255,41 @@ def _load_base(tf: TomlFile) -> EndpointSpec:
     if not states:
         raise src.error("no states declared", "states")
     initial = ep.get("initial", states[0])
+    if not isinstance(initial, str):
+        raise src.error("'initial' must name a state", "initial", 'initial = "CLOSED"')
     spec = EndpointSpec(
-        name=d.get("name", Path(f).stem), description=d.get("description", ""), files=[f],
+        name=_text(d, "name", Path(f).stem, tf), description=_text(d, "description", "", tf),
+        files=[f],
         states=states, initial=initial,
         clear_on_entry=_str_list(ep.get("clear_on_entry", []), src, "clear_on_entry"),
         signals=_str_list(ep.get("signals", []), src, "signals"),
         groups={}, events={}, classify=[], tcb={}, tcb_src={}, constants={}, defines={})
-    for k, v in d.get("groups", {}).items():
+    for k, v in table(d, "groups", tf, '[groups] synchronized = ["ESTABLISHED", ...]').items():
         spec.groups[k] = _str_list(v, Src(f, tf.key_line(k), "[groups]"), k)
-    ev = d["events"]
-    check_keys(ev, {"user", "segment", "timer"}, file=f, where="[events]")
+    ev = table(d, "events", tf, '[events] user = ["open_active", ...]')
+    check_keys(ev, {"user", "segment", "timer", "round_trip"}, file=f, where="[events]")
     for k, v in ev.items():
-        spec.events[k] = _str_list(v, Src(f, tf.key_line(k), "[events]"), k)
-    for k, v in d.get("classify", {}).items():
+        if k != "round_trip":
+            spec.events[k] = _str_list(v, Src(f, tf.key_line(k), "[events]"), k)
+    if "round_trip" in ev:
+        rt_src = Src(f, tf.key_line("round_trip"), "[events]")
+        spec.round_trip = _str_list(ev["round_trip"], rt_src, "round_trip")
+        for e in spec.round_trip:
+            if e not in spec.events.get("timer", ()):
+                raise rt_src.error(f"'{e}' is not a timer event", "round_trip",
+                                   did_you_mean(e, spec.events.get("timer", ())))
+    for k, v in table(d, "classify", tf, '[classify] rcv_syn = "seg.SYN"').items():
         spec.classify.append((k, parse_text(v, Src(f, tf.key_line(k), "[classify]"), k)))
-    for k, v in d["tcb"].items():
+    for k, v in table(d, "tcb", tf, '[tcb] snd_nxt = "seq"').items():
         s = Src(f, tf.key_line(k), "[tcb]")
         if not isinstance(v, str):
             raise s.error(f"type of TCB field '{k}' must be a string", k,
                           '"seq", "bool" or a range such as "0..param.data"')
         spec.tcb[k] = v
         spec.tcb_src[k] = s
-    _merge_constants(spec, d.get("constants", {}), tf)
-    _merge_defines(spec, d.get("define", {}), tf)
-    for i, raw in enumerate(d["rule"]):
+    _merge_constants(spec, table(d, "constants", tf, "[constants] name = 1"), tf)
+    _merge_defines(spec, table(d, "define", tf, '[define] name = "expression"'), tf)
+    for i, raw in enumerate(table_array(d, "rule", tf, '[[rule]] id = "..." state = "..."')):
         spec.rules.append(_load_rule(raw, tf, i))
     if "diagram" in d:
         spec.diagram = _load_diagram(d["diagram"], spec, tf)
@@ -345,6 +371,9 @@ def _load_rule(raw: dict, tf: TomlFile, index: int) -> Rule:
         raise src.error("'set' must be a table of field = expression", "set",
                         'set = { snd_nxt = "snd_nxt + 1" }')
     assign_t = tuple((k, parse_text(v, src, f"set.{k}")) for k, v in assign.items())
+    if "next" in raw and not isinstance(raw["next"], str):
+        raise src.error("'next' must be a state or an expression string", "next",
+                        "next = \"ESTABLISHED\" or next = \"if C then 'A' else 'B'\"")
     send = None
     if "send" in raw:
         send = _load_send(raw["send"], src)
@@ -400,25 +429,23 @@ def _apply_overlay(base: EndpointSpec, tf: TomlFile) -> EndpointSpec:
     spec = dc_replace(base, files=base.files + [f], constants=dict(base.constants),
                       defines=dict(base.defines), rules=list(base.rules),
                       events=dict(base.events),
-                      name=d.get("name", Path(f).stem),
-                      description=d.get("description", base.description))
+                      name=_text(d, "name", Path(f).stem, tf),
+                      description=_text(d, "description", base.description, tf))
     if "events" in d:
-        _add_events(spec, d["events"], tf)
+        _add_events(spec, table(d, "events", tf, '[events] timer = ["name"]'), tf)
     if "diagram" in d:
-        spec.diagram = _overlay_labels(spec, d["diagram"], tf)
-    _merge_constants(spec, d.get("constants", {}), tf)
+        spec.diagram = _overlay_labels(spec, table(d, "diagram", tf, '[diagram.labels] name = "label"'), tf)
+    _merge_constants(spec, table(d, "constants", tf, "[constants] name = 1"), tf)
     spec.redefined = dict(base.redefined)
-    for k in d.get("define", {}):
+    defines = table(d, "define", tf, '[define] name = "expression"')
+    for k in defines:
         if k in base.defines:
             spec.redefined.setdefault(k, base.defines[k])
-    _merge_defines(spec, d.get("define", {}), tf)
-    removes = d.get("remove", [])
-    if isinstance(removes, str):
-        removes = [removes]
-    for rid in removes:
+    _merge_defines(spec, defines, tf)
+    for rid in names(d, "remove", tf, 'remove = ["rule-id"]'):
         idx = _rule_index(spec, rid, Src(f, tf.key_line("remove"), "remove"))
         del spec.rules[idx]
-    for i, raw in enumerate(d.get("rule", [])):
+    for i, raw in enumerate(table_array(d, "rule", tf, '[[rule]] replace = "rule-id"')):
         line = tf.table_line("rule", i)
         src = Src(f, line, f"rule #{i + 1}")
         edits = [k for k in ("replace", "before", "after") if k in raw]
@@ -431,10 +458,12 @@ def _apply_overlay(base: EndpointSpec, tf: TomlFile) -> EndpointSpec:
         del merged[edits[0]]
         if edits[0] == "replace":
             old = spec.rules[idx]
-            merged.setdefault("id", old.id)
+            # the replacement is another rule: traces must not show the base rule's name
+            merged.setdefault("id", f"{old.id}@{spec.name}")
             merged.setdefault("state", list(old.states))
             merged.setdefault("event", list(old.events))
-            spec.rules[idx] = _load_rule(merged, tf, i)
+            spec.rules[idx] = dc_replace(_load_rule(merged, tf, i),
+                                         replaces=old.replaces or old.id)
         else:
             rule = _load_rule(merged, tf, i)
             spec.rules.insert(idx if edits[0] == "before" else idx + 1, rule)
@@ -590,3 +619,26 @@ def check_complete(spec: EndpointSpec) -> None:
                          file=spec.files[-1], where="completeness check",
                          fix=f"add a rule with state = \"{s}\", event = \"{e}\" and no 'when' "
                              "(a rule with no effect drops the event explicitly)")
+
+
+def rule_summary(spec: EndpointSpec, rule: Rule) -> str:
+    """``states x events [if when] [-> next]`` of a loaded rule, with group names (``*`` for
+    all) where they cover the rule's states or events: a line for listings and coverage."""
+    def names(items, everything, groups):
+        if set(items) == set(everything):
+            return "*"
+        rest = list(items)
+        out = []
+        for g, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            if len(members) > 1 and set(members) <= set(rest):
+                out.append(g)
+                rest = [x for x in rest if x not in members]
+        return ",".join(rest + out)
+
+    text = (f"{names(rule.states, spec.states, spec.groups)} x "
+            f"{names(rule.events, spec.all_events, spec.events)}")
+    if rule.when is not None:
+        text += " if " + " ".join(rule.when.text.split())
+    if rule.next is not None:
+        text += " -> " + " ".join(rule.next.text.split()).replace("'", "")
+    return text

@@ -30,8 +30,8 @@ from typing import NamedTuple
 
 from .attacker import Attacker
 from .attacker import resolve as resolve_attacker
-from .endpoint import NO_SEG, EndpointMachine, Outcome
-from .forge import Forger
+from .endpoint import FLAG_BIT, NO_SEG, EndpointMachine, Outcome
+from .forge import Forger, patterns
 from .params import UNBOUNDED
 
 EA, EB, PCA, PCB, INCA, INCB, LOSS, DUP, CRASH, AB, BA, ATTACK = range(12)
@@ -66,10 +66,15 @@ class ScriptStep:
 class System:
     """Two endpoints over two faulty channels; see the module docstring for the state layout."""
 
-    def __init__(self, spec, params: dict, scripts: tuple, attacker: Attacker | None = _DEFAULT):
+    def __init__(self, spec, params: dict, scripts: tuple, attacker: Attacker | None = _DEFAULT,
+                 reuse: "System | None" = None):
+        """``attacker``: the attacker's interface (default: from the ``attacker`` parameter);
+        ``reuse``: a system of the same variant and parameters (differing in a few rules)
+        whose compiled rules are taken over (see ``EndpointMachine``)."""
         self.spec = spec
         self.params = params
-        self.machines = (EndpointMachine(spec, params, "A"), EndpointMachine(spec, params, "B"))
+        a = EndpointMachine(spec, params, "A", reuse=reuse.machines[0] if reuse else None)
+        self.machines = (a, EndpointMachine(spec, params, "B", reuse=a))
         self.scripts = scripts  # (list[ScriptStep] | None, ...); None = any user call at any time
         self.cap = params["capacity"]
         self.fifo = params["channel"] == "fifo"
@@ -137,11 +142,13 @@ class System:
             for o in m.react(code, ev, NO_SEG, msl):
                 if o.code == code and o.send == NO_SEG:
                     continue
-                if o.code == code and not self.spurious_rto and (
-                        self._in_flight(s[OUT[side]], o.send)
+                if not self.spurious_rto and m.waits_round_trip(code, ev, o) and (
+                        (self._in_flight(s[OUT[side]], o.send) if o.send != NO_SEG
+                         else self._own_in_flight(s, side))
                         or self._news_in_flight(s, side, code)):
-                    # the timer outlasts a round trip: it waits while the original, or a
-                    # segment from the peer that would change this endpoint (an ACK), is in flight
+                    # the timer outlasts a round trip: it waits while the original (or, when
+                    # it sends nothing, as giving up, any SYN, FIN or data this endpoint sent),
+                    # or a segment from the peer that would change this endpoint, is in flight
                     continue
                 self._apply(s, side, "timer", ev, o, out)
         chan = s[IN[side]]
@@ -226,6 +233,14 @@ class System:
                 return True
         return False
 
+    def _own_in_flight(self, s: tuple, side: int) -> bool:
+        """A segment that occupies sequence space (SYN, FIN or data: what is retransmitted),
+        sent by the current incarnation of ``side``, is in flight."""
+        inc, g1, gr = s[INCA + side], self.g1, self.ghost_radix
+        seg = self.machines[side].seg
+        return any((full % gr) // g1 == inc and seg.fields(full // gr)[7] > 0
+                   for full in s[OUT[side]])
+
     def _in_flight(self, ch: tuple, segr: int) -> bool:
         gr = self.ghost_radix
         return any(full // gr == segr for full in ch)
@@ -271,6 +286,26 @@ class System:
 
         if self.attacker is not None:
             self._attacker(s, out)
+
+    @property
+    def attack_budget(self) -> int | None:
+        """The attacker's total budget (None: unbounded; 0: no attacker)."""
+        return 0 if self.attacker is None else self.attacker.budget
+
+    @property
+    def injectable(self) -> list:
+        """Rule-visible codes of every segment the attacker may forge: each of its flag
+        patterns (DATA in a pattern, or the interface's ``data``, adds one octet) with every SEQ
+        (and every ACK when the pattern has ACK)."""
+        if self.forgers is None:
+            return []
+        seg = self.machines[0].seg
+        n = self.params["seq_space"]
+        out = []
+        for bits, data in patterns(self.attacker.flags, self.attacker.data):
+            acks = range(n) if bits & FLAG_BIT["ACK"] else (0,)
+            out += [seg.pack(q, a, bits, data) for q in range(n) for a in acks]
+        return list(dict.fromkeys(out))
 
     def _attacker(self, s: tuple, out: list) -> None:
         """Drop or replay a segment in flight, or forge one that reaches its receiver, as the

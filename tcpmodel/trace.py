@@ -225,6 +225,9 @@ def render_text(trace: Trace, *, indent: str = "  ", diffs: bool = True) -> str:
 
 # ------------------------------------------------------------------ reading back
 
+STEP_KINDS = ("call", "rcv", "timer", "loss", "dup", "crash", "drop", "inject", "replay")
+
+
 def trace_from_json(doc, *, file: str | None = None) -> Trace:
     """The :class:`Trace` that :meth:`Trace.to_json` wrote (e.g. in ``tcpmodel check --json``)."""
     from .errors import InputError
@@ -246,18 +249,35 @@ def trace_from_json(doc, *, file: str | None = None) -> Trace:
         for k in ("action", "kind", "actor", "a", "b"):
             if not isinstance(d.get(k), str):
                 raise bad(f"step {i} has no '{k}'", where)
-        if d["kind"] in ("rcv", "inject", "loss", "dup", "drop", "replay") and \
-                d.get("direction") not in ("A->B", "B->A"):
+        if d["kind"] not in STEP_KINDS:
+            raise bad(f"step {i}: unknown kind '{d['kind']}'", where)
+        if d["actor"] not in ("A", "B", "network", "attacker"):
+            raise bad(f"step {i}: unknown actor '{d['actor']}' (A, B, network or attacker)", where)
+        needs_direction = d["kind"] in ("rcv", "loss", "dup", "drop", "inject", "replay") or (
+            d.get("sent") and d["actor"] not in ("A", "B"))
+        if d.get("direction") not in ((None,) if not needs_direction else ()) + ("A->B", "B->A"):
             raise bad(f"step {i} ({d['kind']}) needs a direction 'A->B' or 'B->A'", where)
         if d["kind"] in ("rcv", "inject") and not isinstance(d.get("received"), str):
             raise bad(f"step {i} receives but names no segment", where)
         if d["kind"] in ("loss", "dup", "drop", "replay") and not isinstance(d.get("moved"), str):
             raise bad(f"step {i} ({d['kind']}) names no segment", where)
-        steps.append(Step(int(d.get("step", i)), d["kind"], d["actor"], d["action"], d.get("rule"),
+        for k in ("rule", "received", "sent", "moved", "direction", "signal", "note"):
+            if d.get(k) is not None and not isinstance(d[k], str):
+                raise bad(f"step {i}: '{k}' must be a string", where)
+        number = d.get("step", i)
+        if not isinstance(number, int) or isinstance(number, bool):
+            raise bad(f"step {i}: 'step' must be an integer", where)
+        changes = d.get("changes") or {}
+        if not (isinstance(changes, dict) and all(
+                isinstance(ch, dict) and all(isinstance(v, list) and len(v) == 2
+                                             for v in ch.values()) for ch in changes.values())):
+            raise bad(f"step {i}: 'changes' must map a side to {{field: [old, new]}}", where)
+        steps.append(Step(number, d["kind"], d["actor"], d["action"], d.get("rule"),
                           d.get("received"), d.get("sent"), d.get("moved"), d.get("direction"),
                           bool(d.get("overflow")), bool(d.get("stale")), d.get("signal"),
-                          d["a"], d["b"], d.get("changes") or {}, d.get("note", "")))
+                          d["a"], d["b"], changes, d.get("note") or ""))
     loop = doc.get("loop_start")
-    if loop is not None and (not isinstance(loop, int) or not 0 <= loop < len(steps)):
+    if loop is not None and (not isinstance(loop, int) or isinstance(loop, bool)
+                             or not 0 <= loop < len(steps)):
         raise bad(f"loop_start {loop!r} is not a step index", "loop_start")
     return Trace(init["a"], init["b"], steps, loop)

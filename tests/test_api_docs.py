@@ -56,5 +56,5 @@ def test_the_readme_api_example_runs(tmp_path, capsys):
         os.chdir(here)
     out = capsys.readouterr().out.splitlines()
     # what the comments beside the prints say
-    assert out[0].startswith("{'time_wait_safety': 'holds'") and out[1] == "violated 19 sync-rst"
+    assert out[0].startswith("{'time_wait_safety': 'holds'") and out[1] == "violated 19 closing-rst"
     assert (tmp_path / "tw.svg").read_text().startswith("<svg")

@@ -27,12 +27,12 @@ pytestmark = pytest.mark.skipif(WHY is not None, reason=f"conformance tests need
 
 # transitions where Linux and RFC 9293 part ways, and some where they agree; the FIN-WAIT-2
 # timer (tcp_fin_timeout = 2 s in the namespace) and a retransmission (~1 s) among them
-SAMPLE = ["rule:listen-rcv-syn", "rule:closed-rcv-syn-reset", "rule:synrcvd-simultaneous-synack",
-          "rule:request-syn-retransmit", "rule:synrcvd-syn-passive",
+SAMPLE = ["rule:listen-rcv-syn", "rule:closed-rcv-syn-reset@CLOSED:rcv_syn", "rule:synrcvd-synack-linux",
+          "rule:request-syn-retransmit", "rule:request-syn-reset",
           "rule:rst-challenge@ESTABLISHED:rcv_rst", "rule:sync-rst@ESTABLISHED:rcv_rst",
-          "rule:sync-syn-reset@ESTABLISHED:rcv_syn", "rule:rst-after-fin@CLOSE-WAIT:rcv_rst",
+          "rule:syn-challenge@ESTABLISHED:rcv_syn", "rule:rst-after-fin@CLOSE-WAIT:rcv_rst",
           "rule:orphan-data-reset@FIN-WAIT-2:rcv_data", "rule:timewait-rst@TIME-WAIT:rcv_rst",
-          "rule:timewait-other@TIME-WAIT:rcv_data", "rule:abort-reset@ESTABLISHED:abort",
+          "rule:timewait-other@TIME-WAIT:rcv_data", "rule:abort-rst-ack@ESTABLISHED:abort",
           "rule:finwait2-timeout", "rule:rto-fin@FIN-WAIT-1:rto"]
 
 
@@ -58,25 +58,25 @@ def test_rfc9293_and_rfc5961_show_their_real_differences(linux_sample):
     # RFC 5961's challenge ACKs are Linux's; RFC 9293 (without them) resets
     assert status["rule:rst-challenge@ESTABLISHED:rcv_rst"] == {"rfc9293": "diverge",
                                                                 "rfc5961": "pass"}
-    assert status["rule:sync-syn-reset@ESTABLISHED:rcv_syn"]["rfc9293"] == "diverge"
+    assert status["rule:syn-challenge@ESTABLISHED:rcv_syn"]["rfc9293"] == "diverge"
     # neither knows request sockets, orphaned FIN-WAIT-2 or the FIN-WAIT-2 timer
-    for name in ("rule:synrcvd-syn-passive", "rule:orphan-data-reset@FIN-WAIT-2:rcv_data",
-                 "rule:finwait2-timeout", "rule:abort-reset@ESTABLISHED:abort"):
+    for name in ("rule:request-syn-reset", "rule:orphan-data-reset@FIN-WAIT-2:rcv_data",
+                 "rule:finwait2-timeout", "rule:abort-rst-ack@ESTABLISHED:abort"):
         assert status[name] == {"rfc9293": "diverge", "rfc5961": "diverge"}, name
     assert status["rule:sync-rst@ESTABLISHED:rcv_rst"] == {"rfc9293": "pass", "rfc5961": "pass"}
     first = next(r for r in linux_sample.results
-                 if r.case.name == "rule:abort-reset@ESTABLISHED:abort").verdicts["rfc9293"].first
+                 if r.case.name == "rule:abort-rst-ack@ESTABLISHED:abort").verdicts["rfc9293"].first
     assert first.expected["sent"] == "<SEQ=1><CTL=RST>"
     assert first.observed["sent"] == ["<SEQ=1><ACK=5><CTL=RST,ACK>"]
 
 
 MUTANTS = {
     # ABORT without the ACK bit (RFC 9293's <SEQ=SND.NXT><CTL=RST>): a segment difference
-    "abort": ('[[rule]]\nreplace = "abort-reset"\nsend = { seq = "snd_nxt", ctl = "RST" }\n'
-              'next = "CLOSED"\n', "rule:abort-reset@ESTABLISHED:abort", "segment"),
+    "abort": ('[[rule]]\nreplace = "abort-rst-ack"\nsend = { seq = "snd_nxt", ctl = "RST" }\n'
+              'next = "CLOSED"\n', "rule:abort-rst-ack@mutant@ESTABLISHED:abort", "segment"),
     # RST at RCV.NXT ignored in TIME-WAIT although tcp_rfc1337 = 0: a state difference
     "timewait": ('[[rule]]\nreplace = "timewait-rst"\nwhen = "true"\n',
-                 "rule:timewait-rst@TIME-WAIT:rcv_rst", "state"),
+                 "rule:timewait-rst@mutant@TIME-WAIT:rcv_rst", "state"),
 }
 
 

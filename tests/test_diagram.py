@@ -108,10 +108,13 @@ def test_diff_rfc793_to_rfc9293_follows_the_overlay():
     # and redefines synrcvd_ack_ok (read by synrcvd-bad-ack and synrcvd-simultaneous-synack)
     assert rows[("synrcvd-syn-passive", "SYN-RECEIVED", "LISTEN")] == "added"
     assert rows[("closewait-close", "CLOSE-WAIT", "LAST-ACK")] == "added"
-    assert rows[("closewait-close", "CLOSE-WAIT", "CLOSING")] == "removed"
+    assert rows[("closewait-close-closing", "CLOSE-WAIT", "CLOSING")] == "removed"
     assert rows[("synrcvd-bad-ack", "SYN-RECEIVED", "SYN-RECEIVED")] == "changed"
     assert rows[("synrcvd-simultaneous-synack", "SYN-RECEIVED", "ESTABLISHED")] == "changed"
-    assert sum(1 for s in rows.values() if s != "same") == 5
+    # and a CLOSE queued in CLOSE-WAIT sends its FIN like rfc793's CLOSE there: to CLOSING
+    assert rows[("output-fin-closewait", "CLOSE-WAIT", "LAST-ACK")] == "added"
+    assert rows[("output-fin-closewait-closing", "CLOSE-WAIT", "CLOSING")] == "removed"
+    assert sum(1 for s in rows.values() if s != "same") == 7
 
 
 def test_diff_rfc9293_to_rfc1337_shows_the_hidden_reset():
@@ -119,7 +122,7 @@ def test_diff_rfc9293_to_rfc1337_shows_the_hidden_reset():
             diff_transitions(load_variant("rfc9293"), load_variant("rfc1337"))}
     changed = {k: s for k, s in rows.items() if s != "same"}
     assert changed == {("timewait-ignore-rst", "TIME-WAIT", "TIME-WAIT"): "added",
-                       ("sync-rst", "TIME-WAIT", "CLOSED"): "removed"}
+                       ("closing-rst", "TIME-WAIT", "CLOSED"): "removed"}
 
 
 # ------------------------------------------------------------------ the [diagram] table

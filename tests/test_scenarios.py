@@ -31,8 +31,10 @@ def test_catalogue_pages_are_current_and_every_run_is_as_expected():
 def test_assassination_trace_goes_through_a_reset_in_time_wait():
     o = run("rfc1337-assassination", variant="rfc9293")
     steps = o.trace.steps
-    kill = next(s for s in steps if s.kind == "rcv" and s.signal == "reset")
+    # RFC 9293 §3.10.7.4 second: a RST in TIME-WAIT enters CLOSED without a "reset" signal
+    kill = next(s for s in steps if s.kind == "rcv" and s.rule == "closing-rst")
     assert steps[steps.index(kill) - 1].a == "TIME-WAIT" and kill.a == "CLOSED"
+    assert kill.signal is None
     fixed = run("rfc1337-assassination", variant="rfc1337")
     assert fixed.found is False and fixed.stuck_states[0] == "TIME-WAIT"
 

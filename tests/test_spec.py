@@ -86,7 +86,22 @@ next = "LISTEN"
     ids = [r.id for r in spec.rules]
     assert "out-of-order" not in ids
     assert ids.index("tw-ignore") == ids.index("sync-rst") - 1
-    assert spec.rules[ids.index("listen-close")].next.text == "'LISTEN'"
+    # the replacement keeps the old rule's place but not its name: traces show which rule fired
+    assert "listen-close" not in ids
+    new = spec.rules[ids.index("listen-close@over")]
+    assert new.next.text == "'LISTEN'" and new.replaces == "listen-close"
+    assert ids.index("listen-close@over") == [r.id for r in load_variant(base).rules].index(
+        "listen-close")   # out-of-order, removed, comes later
+
+
+def test_replacing_rules_show_their_own_names():
+    """rfc5961's challenge ACK is not sync-syn-reset; the RFC figure still draws rfc793's CLOSE
+    in CLOSE-WAIT (it replaces a rule of [diagram] main)."""
+    from tcpmodel.render.transitions import transitions
+    ids = [r.id for r in load_variant("rfc5961").rules]
+    assert "syn-challenge" in ids and "sync-syn-reset" not in ids
+    main = {(t.rule, t.src, t.dst) for t in transitions(load_variant("rfc793")) if t.main}
+    assert ("closewait-close-closing", "CLOSE-WAIT", "CLOSING") in main
 
 
 def test_overlay_naming_a_missing_rule(tmp_path):

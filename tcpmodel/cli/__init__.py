@@ -22,6 +22,7 @@ from . import (
     explore,
     export,
     listing,
+    mutate,
     report,
     scenario,
     trace,
@@ -48,6 +49,7 @@ COMMANDS = {
     "conform": conform,
     "explore": explore,
     "export": export,
+    "mutate": mutate,
     "list": listing,
 }
 
@@ -66,6 +68,7 @@ def _parser() -> _Parser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
+        argv = _utf8(sys.argv[1:] if argv is None else argv)
         args = _parser().parse_args(argv)
         if args.cmd not in COMMANDS:
             _parser().print_help()
@@ -76,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as e:
         print(f"tcpmodel: error: {e}", file=sys.stderr)
         return EXIT_INPUT
+    except KeyboardInterrupt:   # outside a search (which reports its partial summary itself)
+        from ..errors import interrupted
+        return interrupted()
     except BrokenPipeError:  # e.g. piped into head: stop quietly, like other Unix tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
         return EXIT_BROKEN_PIPE
@@ -85,6 +91,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tcpmodel: internal error: the Z3 encoding disagrees with the explicit engine: {e}",
               file=sys.stderr)
         return EXIT_DISAGREE
+
+
+def _utf8(argv: list[str]) -> list[str]:
+    """The arguments, refusing bytes that are not UTF-8 (Python passes them on as surrogates,
+    which no output could print)."""
+    for i, a in enumerate(argv, start=1):
+        try:
+            a.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = a.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise InputError(f"argument {i} ('{shown}') is not UTF-8 text", where="command line",
+                             fix="rename the file or retype the argument in UTF-8") from None
+    return argv
 
 
 def entry() -> None:

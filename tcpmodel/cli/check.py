@@ -15,6 +15,8 @@ from .common import (
     EXIT_VIOLATED,
     NONNEGATIVE,
     SECONDS,
+    add_memory_option,
+    max_memory,
     parse_sets,
     require_properties,
 )
@@ -37,8 +39,9 @@ def add_parser(sub) -> None:
                    help="N >= 2: expand the next chunk of states in a second thread while the "
                         "current one is stored (same results; see docs/performance.md)")
     c.add_argument("--jobs", "-j", type=COUNT, default=1, metavar="N",
-                   help="check up to N checks at once in separate processes (output stays in "
-                        "order; no progress lines)")
+                   help="check up to N checks at once in separate processes (at most one per "
+                        "check and per core; output stays in order; only a heartbeat on long "
+                        "runs)")
     c.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     c.add_argument("--junit", metavar="FILE",
                    help="also write JUnit XML to FILE for CI: one test case per property, a "
@@ -54,7 +57,9 @@ def add_parser(sub) -> None:
     c.add_argument("--out", metavar="DIR",
                    help="write each counterexample (and witness, with --witnesses) to DIR as a "
                         "sequence chart (.svg), Mermaid (.mmd), JSON and text")
-    c.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
+    add_memory_option(c)
+    c.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress lines on stderr (only a heartbeat on long runs)")
     c.add_argument("--engine", choices=ENGINES, default="explicit",
                    help="explicit: BFS (the reference); z3: BMC plus k-induction/Spacer proofs; "
                         "both: run both and compare them (exit 4 on a disagreement)")
@@ -74,7 +79,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from .. import api
+    from .. import api, workers
     from ..check import list_checks
 
     names = args.checks or list_checks()
@@ -86,16 +91,17 @@ def run(args) -> int:
     models = [api.load(n, params=overrides, variant=args.variant, properties=args.property)
               for n in names]
     require_properties(models)
-    if args.jobs > 1 and len(models) > 1 and args.engine == "explicit":
+    if workers.count(args.jobs, len(models)) > 1 and args.engine == "explicit":
         return _check_in_parallel(args, names, overrides)
     runs = []
+    limit = max_memory(args)
     interrupted = False
     for model in models:
         run = api.run(model, engine=args.engine, max_states=args.max_states,
                         timeout=args.timeout, workers=args.workers, depth=args.depth,
                         bmc_budget=args.bmc_budget, spacer=args.spacer,
                         proof_timeout=args.proof_timeout, samples=args.samples,
-                        progress=None if args.quiet else sys.stderr)
+                        progress=sys.stderr, quiet=args.quiet, max_memory=limit)
         if run.result.engine == "explicit":
             _outputs(run, args, len(models))
         runs.append(run)
@@ -127,14 +133,20 @@ def _outputs(run, args, nchecks) -> None:
         api.write_traces(run, args.out, args.witnesses)
 
 
-def _one_check(job) -> tuple:
-    """A whole check in a worker process: (text, JSON dict, exit code). Models hold compiled
-    closures, so each worker builds its own from the check's name and options."""
-    from .. import api
+def _one_check(job) -> tuple | None:
+    """A whole check in a worker process: (text, JSON dict, exit code, JUnit suite), or None
+    when Ctrl-C came first. Models hold compiled closures, so each worker builds its own from
+    the check's name and options."""
+    from .. import api, workers
 
-    name, overrides, args = job
-    run = api.run(name, params=overrides, variant=args.variant, properties=args.property,
-                    max_states=args.max_states, timeout=args.timeout, workers=args.workers)
+    name, overrides, args, limit = job
+    model = api.load(name, params=overrides, variant=args.variant, properties=args.property)
+    with workers.interruptible() as go:
+        if not go:
+            return None
+        run = api.run(model, max_states=args.max_states, timeout=args.timeout,
+                      workers=args.workers, max_memory=limit, progress=sys.stderr,
+                      quiet=True)   # a heartbeat only: the processes' lines would interleave
     _outputs(run, args, 2)
     text = "" if args.json else run.text(witnesses=args.witnesses, diffs=not args.no_diffs,
                                          coverage=args.coverage)
@@ -146,19 +158,25 @@ def _one_check(job) -> tuple:
 
 
 def _check_in_parallel(args, names, overrides) -> int:
-    from concurrent.futures import ProcessPoolExecutor
+    """The checks in worker processes, printed in order; Ctrl-C: tcpmodel.workers."""
+    from .. import workers
 
     docs, codes, suites = [], [], []
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for text, doc, code, suite in pool.map(_one_check, [(n, overrides, args) for n in names]):
-            docs.append(doc)
-            codes.append(code)
-            suites.append(suite)
-            if not args.json:
-                print(text)
-                sys.stdout.flush()
-    code = (EXIT_VIOLATED if EXIT_VIOLATED in codes else EXIT_UNKNOWN if EXIT_UNKNOWN in codes
-            else EXIT_OK)
+
+    def each(result):
+        text, doc, code, suite = result
+        docs.append(doc)
+        codes.append(code)
+        suites.append(suite)
+        if not args.json:
+            print(text)
+            sys.stdout.flush()
+    jobs = workers.count(args.jobs, len(names))
+    limit = max_memory(args, jobs)   # shared by the worker processes
+    interrupted = workers.run_in_order(_one_check, [(n, overrides, args, limit) for n in names],
+                                       jobs, each)
+    code = (EXIT_VIOLATED if EXIT_VIOLATED in codes else EXIT_UNKNOWN
+            if EXIT_UNKNOWN in codes or interrupted else EXIT_OK)
     if args.junit:
         from ..junit import junit_document
         from ..render.files import emit

@@ -55,3 +55,26 @@ def require_properties(models) -> None:
             raise InputError("this check has no properties", file=m.check.path,
                              fix='list some, e.g. properties = ["no_deadlock"], add a '
                                  '[[property]] table, or pass --property NAME')
+
+
+def memory_size(text: str) -> int:
+    """An argparse type: ``--max-memory`` as bytes (4G, 512M, a number of MB); 0 = no limit."""
+    from ..memory import parse_size
+    try:
+        n = parse_size(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 4G or 512M") from None
+    return n
+
+
+def add_memory_option(parser) -> None:
+    parser.add_argument("--max-memory", type=memory_size, metavar="SIZE",
+                        help="stop a search (verdicts so far; the rest unknown) once tcpmodel "
+                             "holds this much memory, e.g. 4G or 512M; 0 for no limit (default: "
+                             "half the machine's memory, at most 80%% of what is free)")
+
+
+def max_memory(args, share: int = 1) -> int | None:
+    """The memory limit in bytes of each of ``share`` processes (--max-memory or the default)."""
+    from ..memory import limit
+    return limit(getattr(args, "max_memory", None), share)

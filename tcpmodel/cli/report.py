@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import COUNT, SECONDS, parse_sets, require_properties
+from .common import COUNT, SECONDS, add_memory_option, max_memory, parse_sets, require_properties
 
 
 def add_parser(sub) -> None:
@@ -20,7 +20,9 @@ def add_parser(sub) -> None:
     r.add_argument("--max-states", type=COUNT, metavar="N", help="stop after N states")
     r.add_argument("--timeout", type=SECONDS, metavar="SECONDS", help="stop after this many seconds per check")
     r.add_argument("--witnesses", action="store_true", help="also chart the witnesses of 'sometimes' properties")
-    r.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr")
+    add_memory_option(r)
+    r.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress lines on stderr (only a heartbeat on long runs)")
 
 
 def run(args) -> int:
@@ -34,7 +36,8 @@ def run(args) -> int:
     runs = []
     for model in models:
         runs.append(api.run(model, max_states=args.max_states, timeout=args.timeout,
-                              progress=None if args.quiet else sys.stderr))
+                              progress=sys.stderr, quiet=args.quiet,
+                              max_memory=max_memory(args)))
         if runs[-1].result.stop_reason == "interrupted":
             break
     interrupted = any(r.result.stop_reason == "interrupted" for r in runs)

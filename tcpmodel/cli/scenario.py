@@ -46,9 +46,14 @@ def run(args) -> int:
     overrides = parse_sets(args.set)
     jobs = [(n, v) for n in names for v in ([args.variant] if args.variant else variants_of(n))]
     outcomes = []
+    interrupted = False
     for n, v in jobs:
-        o = api.run_scenario(n, variant=v, params=overrides, max_states=args.max_states,
-                         timeout=args.timeout)[0].outcome
+        try:
+            o = api.run_scenario(n, variant=v, params=overrides, max_states=args.max_states,
+                                 timeout=args.timeout)[0].outcome
+        except KeyboardInterrupt:   # Ctrl-C: the runs so far, then the summary (exit 3)
+            interrupted = True
+            break
         outcomes.append(o)
         if args.out and o.trace is not None:
             from pathlib import Path
@@ -61,13 +66,14 @@ def run(args) -> int:
             print(render_outcome(o, diffs=args.diffs))
             sys.stdout.flush()
     ok = [o.as_expected if o.expected is not None else o.found for o in outcomes]
-    code = EXIT_UNKNOWN if any(o.found is None for o in outcomes) else \
+    code = EXIT_UNKNOWN if interrupted or any(o.found is None for o in outcomes) else \
         EXIT_OK if all(ok) else EXIT_VIOLATED
     if args.json:
         print(json.dumps({"tcpmodel": __version__, "exit_code": code,
                           "runs": [outcome_json(o) for o in outcomes]}, indent=2))
     else:
         good = sum(1 for x in ok if x)
-        print(f"{len(outcomes)} scenario runs: {good} as expected, {len(outcomes) - good} not "
-              f"(exit {code})")
+        print(f"{len(outcomes)} scenario runs: {good} as expected, {len(outcomes) - good} not"
+              + (f", {len(jobs) - len(outcomes)} not run (interrupted)" if interrupted else "")
+              + f" (exit {code})")
     return code

@@ -38,6 +38,7 @@ class PromelaCompiler:
     def mod(self, text: str) -> str:
         return f"((({text}) % {self.n} + {self.n}) % {self.n})"
 
+    @E.deep
     def compile(self, node, want=None) -> P:
         if isinstance(node, E.Cond) and want is not None:
             t = self.compile(node.test, BOOL)

@@ -282,8 +282,6 @@ class PromelaExport:
         w("/* the first rule for (state, event) whose 'when' holds (file order) */", "if")
         pre = self._pc(m.scope(), self.rule_names("pre"))
         for ei in range(len(m.events)):
-            w(f":: rev == {ei} ->  /* {m.events[ei]} */")
-            w.ind += 1
             by_state = None
             for si in reversed(range(len(m.states))):
                 chain = None
@@ -293,10 +291,8 @@ class PromelaExport:
                         chain = str(k)
                     else:
                         chain = f"({self._tr(pre, r.when, E.BOOL)} -> {k} : {chain})"
-                by_state = chain if by_state is None else \
-                    f"(st[rx] == {si} -> {chain} : {by_state})"
-            w(f"rrule = {by_state}")
-            w.ind -= 1
+                by_state = chain if by_state is None else f"(st[rx] == {si} -> {chain} : {by_state})"
+            w(f":: rev == {ei} ->  /* {m.events[ei]} */", f"   rrule = {by_state}")
         w("fi;")
         w("rst = st[rx];" + "".join(f" r_{f.name} = f_{f.name}[rx];" for f in self.fields))
         w("rsnd = 0; rnout = 1; rsig = " + str(len(m.signals)) + ";")
@@ -474,7 +470,8 @@ class PromelaExport:
                        ":: else fi;")
         out.append(f"if :: ik == {TIMER} -> ok = ok && (changed || rsnd) :: else fi;")
         if not sysm.spurious_rto:
-            out += [f"if :: ok && ik == {TIMER} && !changed ->",
+            rt = "".join(f" || rev == {e}" for e in sorted(self.m[0].round_trip))
+            out += [f"if :: ok && ik == {TIMER} && (!changed{rt}) ->",
                     "     /* the timer outlasts a round trip: not while the resend or news for",
                     "        this endpoint is in flight */",
                     "     ok = !news[ix];",
@@ -482,7 +479,14 @@ class PromelaExport:
                     "        tw = 0;",
                     "        do :: tw < clen[ix] -> ok = ok && SEGR(ch[OUTB(ix) + tw]) != rsent; tw++",
                     "        :: else -> break od",
-                    "     :: else fi",
+                    "     :: else ->   /* sends nothing (gives up): waits for its SYN, FIN, data */",
+                    "        tw = 0;",
+                    "        do :: tw < clen[ix] -> rsent = SEGR(ch[OUTB(ix) + tw]);",
+                    "              ok = ok && (SINC(ch[OUTB(ix) + tw]) != inc[ix] || (rsent % 2 == 0",
+                    "                          && ((rsent / 2) % 16) % 2 == 0 && ((rsent / 8) % 16) % 2 == 0));",
+                    "              tw++",
+                    "        :: else -> break od",
+                    "     fi",
                     ":: else fi;"]
         out.append(f"leaving = st[ix] == {init} && rst != {init};")
         out.append(f"if :: leaving && inc[ix] >= {sysm.max_inc} -> ok = 0 :: else fi;")

@@ -37,7 +37,7 @@ def transitions(spec) -> list[Transition]:
 
     A rule never fires for a (state, event) that an earlier rule without ``when`` takes
     (rules are tried in file order): such events are left out, and a rule left with no event
-    in a state has no transition there (rfc1337's TIME-WAIT rule hides ``sync-rst``)."""
+    in a state has no transition there (rfc1337's TIME-WAIT rule hides ``closing-rst``)."""
     main = set(spec.diagram.main) if spec.diagram else set()
     first_total: dict = {}    # (state, event) -> index of the first rule without `when`
     for i, r in enumerate(spec.rules):
@@ -59,7 +59,8 @@ def transitions(spec) -> list[Transition]:
                 guard = " and ".join(g for g in (r.when.text.strip() if r.when else None, cond) if g)
                 silent = r.is_noop and all(spec.event_kind(e) != "segment" for e in events)
                 out.append(Transition(r.id, s, dst, events, " ".join(guard.split()) or None,
-                                      send, r.signal, r.note, r.id in main, silent))
+                                      send, r.signal, r.note,
+                                      r.id in main or r.replaces in main, silent))
     return out
 
 

@@ -6,7 +6,7 @@ search on whole numpy arrays of packed 64-bit states (the default); ``exploratio
 search leaves behind; ``fair_cycles`` + ``scc``: fair-cycle (lasso) search on the recorded
 graph; ``liveness``: liveness verdicts of properties under the check's fairness."""
 
-from .exploration import Exploration, Progress
+from .exploration import Exploration, Progress, progress_for
 from .search import check, explore, explore_reference
 
-__all__ = ["Exploration", "Progress", "check", "explore", "explore_reference"]
+__all__ = ["Exploration", "Progress", "check", "explore", "explore_reference", "progress_for"]

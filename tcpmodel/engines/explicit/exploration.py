@@ -65,23 +65,59 @@ class Exploration:
 
 
 class Progress:
-    """Prints a progress line to stderr every ``every`` seconds (only when runs are long)."""
+    """Progress on stderr while a search runs: a line every ``every`` seconds (states, queue,
+    depth, rate, memory in use), only a heartbeat every ``HEARTBEAT`` seconds when ``quiet``;
+    and once, even when quiet, a warning when an unlimited run grows past what a check usually
+    needs (``hint`` says why this one may)."""
 
-    def __init__(self, label: str, stream, every: float = 2.0):
+    HEARTBEAT = 30.0
+    GROWTH_STATES = 5_000_000
+    GROWTH_SECONDS = 120.0
+
+    def __init__(self, label: str, stream, every: float = 2.0, *, quiet: bool = False,
+                 limited: bool = True, hint: str | None = None):
         self.label = label
         self.stream = stream
-        self.every = every
+        self.every = self.HEARTBEAT if quiet else every
         self.start = time.monotonic()
-        self.next = self.start + every
+        self.next = self.start + self.every
         self.printed = False
+        self.warned = limited   # a run with --max-states or --timeout is what the user asked for
+        self.hint = hint
 
     def tick(self, states: int, queue: int, depth: int) -> None:
         now = time.monotonic()
+        if not self.warned and (states >= self.GROWTH_STATES
+                                or now - self.start >= self.GROWTH_SECONDS):
+            self.warned = True
+            self._write(f"  [{self.label}] warning: {states:,} states after "
+                        f"{now - self.start:.0f} s and still growing"
+                        + (f": {self.hint}" if self.hint else "")
+                        + " (--max-states or --timeout bound it; Ctrl-C stops it with the "
+                          "verdicts so far)")
         if now < self.next or self.stream is None:
             return
         self.next = now + self.every
+        from ...memory import in_use, text
         rate = states / max(now - self.start, 1e-9)
-        self.stream.write(f"  [{self.label}] {states:,} states, {queue:,} queued, depth {depth}, "
-                          f"{rate:,.0f} states/s, {now - self.start:.0f} s\n")
-        self.stream.flush()
+        self._write(f"  [{self.label}] {states:,} states, {queue:,} queued, depth {depth}, "
+                    f"{rate:,.0f} states/s, {text(in_use())} in use, {now - self.start:.0f} s")
         self.printed = True
+
+    def _write(self, line: str) -> None:
+        if self.stream is not None:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+
+def progress_for(model, stream, *, quiet: bool = False, limited: bool = False) -> Progress:
+    """The progress of a check's search, with the likely reason it may grow large: a side
+    without ``[scripts]`` may make any call at any moment."""
+    scripts = model.check.scripts_raw
+    free = [s.upper() for s in ("a", "b") if scripts.get(s, "any") == "any"]
+    hint = None
+    if free:
+        hint = (f"this check has no [scripts] for {' and '.join(free)}, so "
+                f"{'each application' if len(free) == 2 else 'that application'} may make any "
+                "call at any time")
+    return Progress(model.check.name, stream, quiet=quiet, limited=limited, hint=hint)

@@ -13,6 +13,7 @@ import gc
 import time
 from array import array
 
+from ...memory import in_use
 from ...results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
 from ...system import ATTACKER_KINDS
 from ...trace import build_trace
@@ -23,28 +24,30 @@ from .liveness import (LIVENESS_KINDS, check_liveness, check_liveness_lists,
 
 def explore(system, props, *, max_states: int | None = None, timeout: float | None = None,
             progress: Progress | None = None, record_edges: bool = False,
-            engine: str = "fast", workers: int = 1) -> Exploration:
+            engine: str = "fast", workers: int = 1, max_memory: int | None = None) -> Exploration:
     """Breadth-first search over ``system`` evaluating safety ``props`` on states and steps.
 
     With ``record_edges`` the labelled graph is kept (``Exploration.edges``) for liveness.
     ``engine``: "fast" (vectorised, ``vectorised.py``) or "reference" (one state at a time, below);
     both give the same states, ids, parents, counts and verdicts.
+    ``max_memory``: stop ("max-memory", verdicts unknown) once the process holds more bytes.
     """
     if engine == "fast":
         from .vectorised import explore_fast
         from .tables import TooLarge
         try:
             return explore_fast(system, props, max_states=max_states, timeout=timeout,
-                                progress=progress, record_edges=record_edges, workers=workers)
+                                progress=progress, record_edges=record_edges, workers=workers,
+                                max_memory=max_memory)
         except (TooLarge, OverflowError):
             pass  # beyond the 64-bit packing: the reference engine has no such limit
     return explore_reference(system, props, max_states=max_states, timeout=timeout,
-                             progress=progress, record_edges=record_edges)
+                             progress=progress, record_edges=record_edges, max_memory=max_memory)
 
 
 def explore_reference(system, props, *, max_states: int | None = None,
                       timeout: float | None = None, progress: Progress | None = None,
-                      record_edges: bool = False) -> Exploration:
+                      record_edges: bool = False, max_memory: int | None = None) -> Exploration:
     """The reference search: one state at a time, states as tuples in a dict."""
     t0 = time.monotonic()
     succ = system.successors
@@ -116,6 +119,9 @@ def explore_reference(system, props, *, max_states: int | None = None,
                     if timeout is not None and time.monotonic() - t0 > timeout:
                         ex.stop_reason = "timeout"
                         return ex
+                    if max_memory is not None and in_use() > max_memory:
+                        ex.stop_reason = "max-memory"
+                        return ex
                 if max_states is not None and len(states) >= max_states:
                     ex.stop_reason = "max-states"
                     return ex
@@ -126,6 +132,9 @@ def explore_reference(system, props, *, max_states: int | None = None,
         return ex
     except KeyboardInterrupt:
         ex.stop_reason = "interrupted"
+        return ex
+    except MemoryError:
+        ex.stop_reason = "max-memory"
         return ex
     finally:
         ex.transitions = transitions
@@ -148,13 +157,19 @@ def trace_to(system, ex: Exploration, sid: int, k: int | None):
     return build_trace(system, ex.states[ids[0]], moves)
 
 
-def check(model, *, max_states=None, timeout=None, progress=None, workers=1) -> CheckResult:
-    """Run the explicit engine on a built model and turn the search into verdicts."""
+def check(model, *, max_states=None, timeout=None, progress=None, workers=1,
+          max_memory=None) -> CheckResult:
+    """Run the explicit engine on a built model and turn the search into verdicts.
+
+    Limits (``max_states``, ``timeout``, ``max_memory`` in bytes) and Ctrl-C end the run with
+    the verdicts decided so far; the others are unknown, never holds."""
     system = model.system
     safety = [p for p in model.properties if p.kind in ("always", "sometimes")]
     live = [p for p in model.properties if p.kind in LIVENESS_KINDS]
-    ex = explore(system, safety, max_states=max_states, timeout=timeout, progress=progress,
-                 record_edges=bool(live), workers=workers)
+    premises = [p.premise for p in safety if p.premise is not None]
+    ex = explore(system, safety + premises, max_states=max_states, timeout=timeout,
+                 progress=progress, record_edges=bool(live), workers=workers,
+                 max_memory=max_memory)
     res = CheckResult(model.check.name, model.check.variant, model.check.params, "explicit",
                       states=len(ex.states), transitions=ex.transitions, depth=ex.depth,
                       seconds=ex.seconds, complete=ex.complete, stop_reason=ex.stop_reason,
@@ -172,6 +187,12 @@ def check(model, *, max_states=None, timeout=None, progress=None, workers=1) -> 
             verdict = HOLDS if p.kind == "always" else VIOLATED
             detail = (f"all {len(ex.states):,} reachable states" if p.kind == "always"
                       else f"no witness among all {len(ex.states):,} reachable states")
+            if p.premise is not None and p.premise.name not in ex.found:
+                # always (P implies Q) with P never true: as vacuous as an unreached leads_to
+                detail = "vacuous: " + detail
+                res.warnings.append(f"{p.name}: the premise of 'implies' "
+                                    f"({p.premise.formula.removeprefix('sometimes ')}) "
+                                    "is never true (the property holds vacuously)")
             res.properties.append(PropertyResult(p.name, p.kind, p.formula, verdict, p.doc,
                                                  method="explicit BFS", detail=detail))
         else:
@@ -179,7 +200,19 @@ def check(model, *, max_states=None, timeout=None, progress=None, workers=1) -> 
                 p.name, p.kind, p.formula, UNKNOWN, p.doc, method="explicit BFS",
                 detail=f"search stopped ({ex.stop_reason}) after {covered}"))
     if live:
-        _check_live(model, ex, live, res)
+        try:
+            _check_live(model, ex, live, res)
+        except (KeyboardInterrupt, MemoryError) as e:
+            why = "interrupted" if isinstance(e, KeyboardInterrupt) else "max-memory"
+            decided = {r.name for r in res.properties}
+            res.properties += [unknown(p, f"the liveness check stopped ({why})")
+                               for p in live if p.name not in decided]
+            res.stop_reason = res.stop_reason or why
+    if ex.stop_reason == "max-memory":
+        from ...memory import text
+        res.warnings.append(f"the run stopped at the memory limit ({text(max_memory or 0)}, "
+                            "--max-memory): verdicts not reached are unknown; raise the "
+                            "limit or shrink the model (--set, or [scripts] in the check)")
     order = {p.name: i for i, p in enumerate(model.properties)}
     res.properties.sort(key=lambda r: order[r.name])
     ma = system.machines[0]

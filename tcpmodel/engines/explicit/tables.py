@@ -36,6 +36,7 @@ CH_BITS = 21
 CTRL_BITS = 22
 CH_MASK = (1 << CH_BITS) - 1
 SEG_BITS = 20
+OWN = -2          # mv_gate of a gated timer that sends nothing
 
 
 class TooLarge(Exception):
@@ -71,7 +72,7 @@ class Tables:
         self.mv_send = Grow((), np.int64)       # segment id sent, or -1
         self.mv_purge = Grow((), np.bool_, False)
         self.mv_gated = Grow((), np.bool_, False)
-        self.mv_gate = Grow((), np.int64)       # rule-visible code of the resend (timer gating)
+        self.mv_gate = Grow((), np.int64)       # rule-visible code of the resend (timer gating), or OWN
         self.mv_act = Grow((), np.int64)        # action class id (properties)
         self.mv_label = Grow((), np.int64)      # fairness label id, -1 = none
         self.mv_req = Grow((), np.int64)        # fairness request id, -1 = none
@@ -80,7 +81,7 @@ class Tables:
         self.mv_fired = Grow((), np.int64)      # side * rules + rule, -1 for network steps
         self.mv_from = Grow((), np.int64)       # origin control, -1 for network steps
         self.n_moves = 0
-        self.acts: list = []                    # act id -> Action (seg/sent/overflow blank)
+        self.acts: list = []                    # act id -> Action (overflow blank)
         self.act_ids: dict = {}
         self.labels: list = []
         self.label_ids: dict = {}
@@ -104,6 +105,7 @@ class Tables:
         self.rem = Grow((cap,), np.int64)        # channel after removing that first occurrence
         self.dupch = Grow((cap,), np.int64)      # channel after duplicating it
         self.smask = Grow((), np.int64, 0)       # bit i: a segment sent by incarnation i
+        self.lmask = Grow((), np.int64, 0)       # ... one with SEG.LEN > 0 (SYN, FIN, data)
         self.rmask = Grow((), np.int64, 0)       # bit i: a segment sent to incarnation i
         # per segment
         self.seg_r = Grow((), np.int64)          # rule-visible code
@@ -175,11 +177,12 @@ class Tables:
         return (c << (2 * CH_BITS)) | (a << CH_BITS) | b
 
     def _act(self, a: Action) -> int:
-        key = (a.kind, a.side, a.event, a.out.rule if a.out else -1, a.stale)
+        # the segments received and sent are part of the class: step.seg.* and step.sent.*
+        key = (a.kind, a.side, a.event, a.out.rule if a.out else -1, a.stale, a.seg, a.sent)
         i = self.act_ids.get(key)
         if i is None:
             i = self.act_ids[key] = len(self.acts)
-            self.acts.append(a._replace(seg=-1, sent=-1, overflow=False))
+            self.acts.append(a._replace(overflow=False))
         return i
 
     def _label(self, lab) -> int:
@@ -252,7 +255,9 @@ class Tables:
             rinc = 0 if om.state_of(n[other]) == om.initial else n[INCA + other]
             sent = (o.send * sysm.g1 + n[INCA + side]) * sysm.g1 + rinc
         act = Action(kind, side, ev, seg, o, sent, False, stale)
-        gate = o.send if gated else -1
+        # the resend a gated timer waits for; OWN: it sends nothing (gives up) and waits for
+        # every SYN, FIN or data this endpoint sent
+        gate = (o.send if o.send != NO_SEG else OWN) if gated else -1
         return self._move(self.ctrl_id(tuple(n)), sent, purge, gated, gate, act,
                           self.ctrl_ids[ctrl] if origin is None else origin)
 
@@ -301,7 +306,7 @@ class Tables:
                     for o in m.react(code, ev, NO_SEG, msl):
                         if o.code == code and o.send == NO_SEG:
                             continue
-                        gated = o.code == code and not sysm.spurious_rto
+                        gated = m.waits_round_trip(code, ev, o) and not sysm.spurious_rto
                         col.append(self._endpoint_move(ctrl, side, "timer", ev, o, gated=gated))
                     cols += (col + [None] * self.K)[:self.K]
                 self.timer_mv[side].a[c, msl_state] = [-1 if x is None else x for x in cols]
@@ -423,16 +428,19 @@ class Tables:
         sysm = self.sys
         ch = self.chans[x]
         for g in (self.chan_ready, self.slot, self.first, self.rem, self.dupch, self.smask,
-                  self.rmask):
+                  self.lmask, self.rmask):
             g.ensure(x + 1)
         g1, gr = sysm.g1, sysm.ghost_radix
-        sm = rm = 0
+        sm = lm = rm = 0
         seen = set()
+        codec = self.m[0].seg
         for j, full in enumerate(ch):
             sid = self.seg_id(full)
             self.slot.a[x, j] = sid
             tag = full % gr
             sm |= 1 << (tag // g1)
+            if codec.fields(full // gr)[7] > 0:
+                lm |= 1 << (tag // g1)
             rm |= 1 << (tag % g1)
             if full in seen:
                 continue
@@ -446,6 +454,7 @@ class Tables:
                     d = tuple(sorted(ch + (full,)))
                 self.dupch.a[x, j] = self.chan_id(d)
         self.smask.a[x] = sm
+        self.lmask.a[x] = lm
         self.rmask.a[x] = rm
         self.chan_ready.ensure(len(self.chans))
         self.chan_ready.a[x] = True

@@ -16,11 +16,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ...memory import in_use
 from ...system import INCA
 from .exploration import Exploration
 from .graph_arrays import EdgeLog
 from .store import Chunked, Grow, SparseMap, Table2D, Visited
-from .tables import CH_BITS, CH_MASK, CTRL_BITS, Tables, Unsupported
+from .tables import CH_BITS, CH_MASK, CTRL_BITS, OWN, Tables, Unsupported
 
 SHIFT_C = np.uint64(2 * CH_BITS)
 SHIFT_AB = np.uint64(CH_BITS)
@@ -60,8 +61,8 @@ def split(keys):
 class Expander:
     """Successors of a chunk of states, as arrays (see ``System.successors`` for the order)."""
 
-    def __init__(self, system):
-        self.T = Tables(system)
+    def __init__(self, system, tables: Tables | None = None):
+        self.T = tables if tables is not None else Tables(system)
         self.sys = system
         self.block = not system.overflow_drop
 
@@ -109,8 +110,10 @@ class Expander:
                     # the timer outlasts a round trip: it waits while its resend, or news
                     # for this endpoint (a segment that would change it), is in flight
                     gi = idx[g]
+                    gate = T.mv_gate.a[mvi[g]]
                     wait = self._news(side, c[gi], IN[gi], msl[gi]) | self._inflight(
-                        OUT[gi], T.mv_gate.a[mvi[g]])
+                        OUT[gi], gate) | ((gate == OWN) & (((T.lmask.a[OUT[gi]] >> inc[gi]) & 1)
+                                                           == 1))
                     keep = np.ones(len(idx), bool)
                     keep[np.flatnonzero(g)[wait]] = False
                     idx, mvi = idx[keep], mvi[keep]
@@ -382,7 +385,8 @@ class _Truth:
 
 
 def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
-                 record_edges=False, chunk=1 << 14, workers=1, edge_memory=None):
+                 record_edges=False, chunk=1 << 14, workers=1, edge_memory=None,
+                 max_memory=None):
     """Breadth-first search with the semantics and results of ``explore_reference``.
 
     ``workers`` >= 2: a second thread expands the next chunk while this one de-duplicates and
@@ -414,6 +418,8 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
     ex = Exploration(None, None, parent, via)
     ex.states = LazyStates(T, visited)
     ex.index = LazyIndex(T, visited)
+    if edge_memory is None and max_memory is not None:
+        edge_memory = max_memory // 4   # past a quarter of the limit the edges go to files
     edges = EdgeLog(edge_memory) if record_edges else None
     fired = np.zeros(2 * len(T.m[0].rules), bool)
     n = len(init)
@@ -460,6 +466,9 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
                 if timeout is not None and time.monotonic() - t0 > timeout:
                     ex.stop_reason = "timeout"
                     return ex
+                if max_memory is not None and in_use() > max_memory:
+                    ex.stop_reason = "max-memory"
+                    return ex
                 if not pool and ci + 1 < len(lows):
                     keys = part(lows[ci + 1])
                 elif pool:
@@ -471,6 +480,9 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
         return ex
     except KeyboardInterrupt:
         ex.stop_reason = "interrupted"
+        return ex
+    except MemoryError:
+        ex.stop_reason = "max-memory"
         return ex
     finally:
         if pool:

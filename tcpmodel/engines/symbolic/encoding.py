@@ -66,6 +66,7 @@ class Encoding:
         self.rule_bits, self.sig_bits = rx.rule_bits, rx.sig_bits
         self.user = list(m.user_events)
         self.timers = list(m.timer_events)
+        self.round_trip = sorted(m.round_trip)
 
     def seg_values(self, seg: dict) -> dict:
         return self.rx.seg_values(seg)
@@ -150,10 +151,19 @@ class Encoding:
 
         # enabledness
         call_ok = mux(side, [self._call_ok(s, x, c.ev, r, changed) for x in (0, 1)])
-        quiet = and_(not_(self.in_flight(chan_out, r.seg)),
+        # the resend is not in flight (a firing that sends nothing, as giving up, waits for
+        # every SYN, FIN or data this endpoint sent), nor news for this endpoint
+        own = or_(*[and_(z3.ULT(i, chan_out.length), sl["stag"] == inc,
+                         z3.Or(z3.Extract(0, 0, sl["flags"]) == 1,
+                               z3.Extract(2, 2, sl["flags"]) == 1, sl["data"] == 1))
+                    for i, sl in enumerate(chan_out.slots)])
+        quiet = and_(not_(ite(r.send, self.in_flight(chan_out, r.seg), own)),
                      not_(self.news_in_flight(pre, chan_in, msl)))
+        # a timer waits a round trip when its firing changes nothing but a resend, or when it
+        # is a round-trip timer ([events] round_trip: the retransmission timer counting retries)
+        waits = not_(and_(changed, not_(self._ev_among(c.ev, self.round_trip))))
         timer_ok = and_(self._ev_among(c.ev, self.timers), or_(changed, r.send),
-                        or_(changed, sys_.spurious_rto, quiet))
+                        or_(not_(waits), sys_.spurious_rto, quiet))
         used = z3.ULT(c.slot, chan_in.length)
         # FIFO: the head; bag: the first copy of each distinct segment, like dict.fromkeys
         rcv_ok = and_(used, _is(c.slot, 0)) if sys_.fifo else and_(used, self._first(chan_in, c.slot))

@@ -69,11 +69,17 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
     instead of BMC depth by depth.  A trace that is not confirmed, or a Z3 run the explicit
     engine cannot replay, is a mismatch: it raises ``EncodingError``, or with ``keep_going``
     is listed in ``res.mismatches`` and leaves its property unknown."""
-    enc = Encoding(model)
-    prover = Prover(enc)
-    with _CtrlC(prover):
-        return _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kmax,
-                      progress, keep_going, lengths, bmc_budget)
+    try:
+        enc = Encoding(model)
+        prover = Prover(enc)
+        with _CtrlC(prover):
+            return _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kmax,
+                          progress, keep_going, lengths, bmc_budget)
+    except OverflowError as e:   # a constant beyond the bit-vector encoding (exprs.Sorts.val)
+        from ...errors import InputError
+        raise InputError(f"the z3 engine cannot encode this check: {e}", file=model.check.path,
+                         where="--engine z3", fix="use --engine explicit, or smaller "
+                                                  "constants in the check's formulas") from None
 
 
 def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kmax, progress,

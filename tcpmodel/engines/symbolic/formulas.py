@@ -117,6 +117,16 @@ class PropertyTerms:
             return ite(ep, r.signal, z3.BitVecVal(len(enc.m.signals), enc.sig_bits))
         if attr == "stale":
             return as_bool(and_(step.stale))
+        sends = and_(ep, r.send)
+        if attr == "sends":
+            return as_bool(sends)
+        for prefix, seg, present in (("seg.", step.seg, k[RCV]), ("sent.", r.seg, sends)):
+            if attr.startswith(prefix):
+                v = enc.seg_values(seg).get("seg." + attr[len(prefix):])
+                if v is None:
+                    return None
+                none = z3.BoolVal(False) if z3.is_bool(v) else z3.BitVecVal(0, v.size())
+                return ite(present, v, none)
         return None
 
 
