@@ -21,12 +21,11 @@ from . import expr as E
 from .check import Check, build, resolve_named
 from .errors import InputError, did_you_mean
 from .props import STEP_ROOTS, system_scope
-from .spec import FLAGS, Src, load_variant, parse_text, specs_dir
+from .spec import FLAGS, Src, parse_text, specs_dir
 from .system import SIDES
-from .tomlfile import TomlFile, check_keys, load_toml, names, table_array
+from .tomlfile import TomlFile, check_keys, load_toml, names, table_array, toml_value
 from .trace import build_trace
 
-LINE_KEYS = {"send", "by", "via", "fate", "name", "where", "arrive", "call", "crash", "timeout",
 LINE_KEYS = {"send", "by", "via", "fate", "name", "where", "arrive", "call", "crash", "timeout",
              "dup", "then", "note", "data", "signal", "inject", "to", "lose", "drop", "replay",
              "rule", "reply", "where_arrival", "never", "nothing"}

@@ -2,8 +2,6 @@
 bad input; and the engines that must agree on the attacker (fast = reference; z3 and Promela
 refuse it cleanly)."""
 
-from dataclasses import replace
-
 import pytest
 
 from conftest import run_check, verdicts
