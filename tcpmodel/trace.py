@@ -92,6 +92,14 @@ def describe_step(system: System, index: int, pre: tuple, act: Action, post: tup
              "attacker" if kind in ("drop", "inject", "replay") else SIDES[act.side])
     event = system.event_name(act)
     received = sent = moved = direction = None
+    if kind == "inject" and act.out is None:
+        # a forged segment put in flight, received by a later step (tcpmodel conform's tester
+        # builds these; the model's attacker delivers at once): the sender is act.side
+        moved = system.seg_text(act.seg)
+        direction = f"{SIDES[act.side]}->{SIDES[1 - act.side]}"
+        return Step(index, kind, "attacker", event, None, None, None, moved, direction,
+                    act.overflow, act.stale, None, machines[0].state_name(post[0]),
+                    machines[1].state_name(post[1]), {}, "attacker: forges this segment")
     if kind in ("rcv", "inject"):
         received = system.seg_text(act.seg)
         direction = f"{SIDES[1 - act.side]}->{SIDES[act.side]}"
@@ -160,9 +168,10 @@ def _lines(step: Step) -> list[str]:
             rows.append(_seg_cell("...", step.received, "-->"))
         else:
             rows.append(_seg_cell("<--", step.received, "..."))
-    if step.kind == "inject":   # forged as if by the other side, received at once
-        rows.append(_seg_cell("~~~", step.received, "~~>") if sender_is_a
-                    else _seg_cell("<~~", step.received, "~~~"))
+    if step.kind == "inject":   # forged as if by the other side, received at once (or in flight)
+        seg = step.received or step.moved
+        rows.append(_seg_cell("~~~", seg, "~~>") if sender_is_a
+                    else _seg_cell("<~~", seg, "~~~"))
     if step.sent:
         a_sends = step.actor == "A" or (step.kind == "inject" and not sender_is_a)
         cell = _seg_cell("-->", step.sent, "...") if a_sends else _seg_cell("...", step.sent, "<--")
@@ -257,7 +266,8 @@ def trace_from_json(doc, *, file: str | None = None) -> Trace:
             d.get("sent") and d["actor"] not in ("A", "B"))
         if d.get("direction") not in ((None,) if not needs_direction else ()) + ("A->B", "B->A"):
             raise bad(f"step {i} ({d['kind']}) needs a direction 'A->B' or 'B->A'", where)
-        if d["kind"] in ("rcv", "inject") and not isinstance(d.get("received"), str):
+        if (d["kind"] == "rcv" or (d["kind"] == "inject" and d.get("moved") is None)) and \
+                not isinstance(d.get("received"), str):
             raise bad(f"step {i} receives but names no segment", where)
         if d["kind"] in ("loss", "dup", "drop", "replay") and not isinstance(d.get("moved"), str):
             raise bad(f"step {i} ({d['kind']}) names no segment", where)

@@ -32,7 +32,11 @@ def flights(trace) -> list[Flight]:
     out: list[Flight] = []
     waiting: dict = {"A": [], "B": []}     # sender -> copies in flight, oldest first
     for row, st in enumerate(trace.steps, start=1):
-        if st.kind == "inject":
+        if st.kind == "inject" and st.received is None:   # forged and left in flight
+            f = Flight(st.moved, st.direction.split("->")[0], row, forged=True)
+            out.append(f)
+            waiting[f.sender].append(f)
+        elif st.kind == "inject":
             out.append(Flight(st.received, st.direction.split("->")[0], row, row, "received",
                               forged=True))
         if st.kind == "rcv":

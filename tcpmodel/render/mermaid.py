@@ -78,6 +78,8 @@ def _step(row: int, st, origin: dict) -> str:
         return f"{sender}-x{'B' if sender == 'A' else 'A'}: {row}. {text(st.moved)} {how}"
     if st.kind == "inject":
         sender = st.direction.split("->")[0]
+        if st.received is None:   # forged and left in flight
+            return f"Note over A,B: {row}. attacker forges {text(st.moved)} {st.direction}"
         return f"{sender}-){who}: {row}. {text('forged ' + st.received + ' - ' + effect)}"
     if st.kind == "dup":
         return f"Note over A,B: {row}. network duplicates {text(st.moved)}"
