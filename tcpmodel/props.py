@@ -216,8 +216,8 @@ def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
     signal_enum = E.Enum("signal", tuple(ma.signals) + ("none",))
     rule_enum = E.Enum("rule", tuple(r.id for r in ma.rules) + ("none",))
     kind_enum = E.Enum("step kind", ("call", "rcv", "timer", "loss", "dup", "crash", "drop",
-                                      "inject"))
-    who = {"loss": 2, "dup": 2, "drop": 3, "inject": 3}
+                                      "inject", "replay"))
+    who = {"loss": 2, "dup": 2, "drop": 3, "inject": 3, "replay": 3}
     sc.slot("step.actor", actor_enum, lambda e: who.get(e[3].kind, e[3].side))
     sc.slot("step.event", event_enum,
             lambda e: system.events.index(e[3].kind) if e[3].event < 0 else e[3].event)
