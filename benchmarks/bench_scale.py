@@ -6,16 +6,19 @@ Per size and repetition, in this order: tcpmodel safety-only, tcpmodel full chec
 the safety properties (compiled once, -m measured once; see bench_spin.py).  Every figure is a
 fresh process.  Medians of --runs repetitions.
 
-    python3 benchmarks/bench_scale.py [--runs 1] [--max-states N] [--json FILE]
+    python3 benchmarks/bench_scale.py [--runs 1] [--max-states N] [--only ROW]... [--json FILE]
 
-Sizes grow by channel capacity (close: 2, 3, 4, 5), on top of handshake and time-wait;
---max-states skips sizes known to exceed it (the series stops where memory would not fit).
+Series (the column "grows"): sequence space (handshake seq_space), incarnations (time-wait),
+data (close data), channel capacity (close capacity 2..5) and loss budget (close loss 1..4);
+--max-states skips rows known to exceed it; --only runs just the rows named as printed
+(e.g. ``--only "close capacity=4 loss=4"``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -27,33 +30,55 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_spin import Pan, run_tcpmodel, safety_model  # noqa: E402
 
-# (check, --set overrides, approximate states: for --max-states only)
-SERIES = [("handshake", [], 8_746), ("close", [], 81_599), ("time-wait", [], 137_310),
-          ("close", ["capacity=3"], 885_782), ("time-wait", ["capacity=3", "dup=1"], 1_578_833),
-          ("close", ["capacity=4"], 5_583_747), ("close", ["capacity=5"], 26_900_000)]
+# (series, check, --set overrides, approximate states: for --max-states and ordering only)
+SERIES = [("seq space", "handshake", [], 8_746),
+          ("seq space", "handshake", ["seq_space=32"], 139_426),
+          ("incarnations", "time-wait", ["incarnations=1"], 4_033),
+          ("incarnations", "time-wait", [], 137_310),
+          ("inc+capacity", "time-wait", ["capacity=3", "dup=1"], 1_578_833),
+          ("data", "close", [], 81_599),
+          ("data", "close", ["data=2"], 82_560),
+          ("capacity", "close", ["capacity=3"], 882_228),
+          ("capacity", "close", ["capacity=4"], 5_583_747),
+          ("capacity", "close", ["capacity=5"], 26_900_000),
+          ("loss", "close", ["capacity=3", "loss=1"], 404_038),
+          ("loss", "close", ["capacity=3", "loss=4"], 1_925_905),
+          ("loss", "close", ["capacity=4", "loss=4"], 12_000_000)]
+
+
+def row_name(name, sets) -> str:
+    return " ".join([name, *sets])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--max-states", type=int, default=6_000_000)
+    ap.add_argument("--only", action="append", metavar="ROW")
+    ap.add_argument("--no-pan", action="store_true",
+                    help="tcpmodel only (pan columns empty): e.g. to re-measure a liveness change")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args()
+    rows_wanted = [r for r in SERIES if args.only is None or row_name(r[1], r[2]) in args.only]
+    if args.only and len(rows_wanted) != len(args.only):
+        sys.exit(f"bench_scale: --only names rows of {[row_name(r[1], r[2]) for r in SERIES]}")
     from tcpmodel.export import spin
     from tcpmodel.export.promela import export_promela
     if spin.available():
         sys.exit(f"bench_scale: {spin.available()}")
     med = statistics.median
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores, shared)")
     print(f"scaling, median of {args.runs} interleaved run(s); B/st = peak resident memory grown "
           "during the run / states")
-    head = (f"{'check':<26} {'states':>11} {'safe s':>7} {'B/st':>6} {'full s':>7} "
+    head = (f"{'grows':<12} {'check':<26} {'states':>11} {'edges/st':>8} {'safe s':>7} "
+            f"{'B/st':>6} {'full s':>7} "
             f"{'live s':>7} {'B/st':>6} {'pan cc':>6} {'pan s':>7} {'pan B/st':>8} "
             f"{'safe/pan':>8} {'same':>4}")
     print(head)
     print("-" * len(head))
     rows = []
-    for name, sets, approx in SERIES:
-        if approx > args.max_states:
+    for series, name, sets, approx in rows_wanted:
+        if approx > args.max_states and not args.only:
             continue
         model = safety_model(name, sets)
         with tempfile.TemporaryDirectory() as tmp:
@@ -62,24 +87,28 @@ def main() -> None:
             for _ in range(args.runs):
                 safe.append(run_tcpmodel(name, sets))
                 full.append(run_tcpmodel(name, sets, full=True))
-                pans.append(pan.once(safe[0]["states"]))
+                if not args.no_pan:
+                    pans.append(pan.once(safe[0]["states"]))
         n = safe[0]["states"]
 
         def grown(rs):
             return med((r["peak_kb"] - r["base_kb"]) * 1024 for r in rs) / n
-        row = {"check": name + ("" if not sets else " " + " ".join(sets)), "states": n,
+        row = {"series": series, "check": row_name(name, sets), "states": n,
+               "edges_per_state": full[0]["transitions"] / n,
                "safe_s": med(r["search"] for r in safe), "safe_b": grown(safe),
                "full_s": med(r["search"] + r["live"] for r in full),
                "live_s": med(r["live"] for r in full), "full_b": grown(full),
-               "pan_cc": pans[0]["compile"], "pan_s": med(r["search"] for r in pans),
-               "pan_b": med(r["peak_kb"] for r in pans) * 1024 / n,
+               "pan_cc": pans[0]["compile"] if pans else float("nan"),
+               "pan_s": med(r["search"] for r in pans) if pans else float("nan"),
+               "pan_b": med(r["peak_kb"] for r in pans) * 1024 / n if pans else float("nan"),
                "same": all(r["states"] == n and r["complete"]
                            and (r["violated"], r["witnessed"]) == (safe[0]["violated"],
                                                                    safe[0]["witnessed"])
                            for r in pans) and full[0]["states"] == n}
         row["ratio"] = row["pan_s"] / row["safe_s"]
         rows.append(row)
-        print(f"{row['check']:<26} {n:>11,} {row['safe_s']:>7.2f} {row['safe_b']:>6.0f} "
+        print(f"{series:<12} {row['check']:<26} {n:>11,} {row['edges_per_state']:>8.1f} "
+              f"{row['safe_s']:>7.2f} {row['safe_b']:>6.0f} "
               f"{row['full_s']:>7.2f} {row['live_s']:>7.2f} {row['full_b']:>6.0f} "
               f"{row['pan_cc']:>6.1f} {row['pan_s']:>7.2f} {row['pan_b']:>8.0f} "
               f"{row['ratio']:>8.2f} {'yes' if row['same'] else 'NO':>4}", flush=True)
@@ -88,6 +117,7 @@ def main() -> None:
           "storage (cc: spin -a + gcc).\nB/st: tcpmodel: peak RSS grown during the check (Python "
           "and imports excluded); pan: its peak RSS.\nsafe/pan: pan s / safe s (above 1: "
           "tcpmodel's search is faster).  same: equal states and safety verdicts.")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
 

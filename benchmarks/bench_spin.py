@@ -11,15 +11,17 @@ pan runs depth-first with -DSAFETY -DNOREDUCE, -c0, -w log2(states)+1 and a sens
 depth pan reaches on the model (one untimed run) plus 20 % and 1000.  Medians of --runs
 repetitions; state counts and verdicts must match (column "same").
 
-    python3 benchmarks/bench_spin.py [--runs 3] [--quick] [--big] [--json FILE]
+    python3 benchmarks/bench_spin.py [--runs 3] [--quick] [--big] [--only ROW]... [--json FILE]
 
---quick: the shipped checks only; --big: also close capacity=4 (5.6 M states).
+--quick: the shipped checks only; --big: also close capacity=4 (5.6 M states); --only: just
+the rows named (as printed, e.g. ``--only time-wait --only "close capacity=3"``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -50,7 +52,7 @@ model = full if full_check else build(load_check(name, overrides=parse_sets(sets
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 res = check(model)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"states": res.states, "search": res.seconds, "wall": time.monotonic() - t0,
+print(json.dumps({"states": res.states, "transitions": res.transitions, "search": res.seconds, "wall": time.monotonic() - t0,
                   "live": res.liveness_seconds or 0.0, "peak_kb": peak, "base_kb": before,
                   "complete": res.complete,
                   "violated": sorted(p.name for p in res.properties
@@ -71,6 +73,10 @@ def run_tcpmodel(name, sets, full=False) -> dict:
                           "full" if full else "safety", *sets],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
+
+
+def row_name(name, sets) -> str:
+    return " ".join([name, *sets])
 
 
 def safety_model(name, sets):
@@ -108,6 +114,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="the shipped checks only")
     ap.add_argument("--big", action="store_true", help="also close capacity=4 (5.6 M states)")
+    ap.add_argument("--only", action="append", metavar="ROW",
+                    help="only this row (check name, then its --set overrides: \"close capacity=3\")")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = ap.parse_args()
     from tcpmodel.export import spin
@@ -115,6 +123,11 @@ def main() -> None:
     if spin.available():
         sys.exit(f"bench_spin: {spin.available()} (Debian: apt-get install spin gcc)")
     configs = SHIPPED + ([] if args.quick else SCALED) + (BIG if args.big else [])
+    if args.only:
+        configs = [c for c in SHIPPED + SCALED + BIG if row_name(*c) in args.only]
+        if len(configs) != len(args.only):
+            sys.exit(f"bench_spin: --only names rows of {[row_name(*c) for c in SHIPPED + SCALED + BIG]}")
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores, shared)")
     print(f"tcpmodel vs SPIN 6.5.2 (pan -DSAFETY -DNOREDUCE, depth-first), safety properties; "
           f"median of {args.runs} interleaved runs")
     head = (f"{'check':<26} {'states':>10} {'tcp s':>7} {'run cc':>6} {'run s':>7} {'O2 cc':>6} "
@@ -135,7 +148,7 @@ def main() -> None:
                 for lab, pan in pans.items():
                     s[lab].append(pan.once(t[0]["states"]))
         states = t[0]["states"]
-        row = {"check": name + ("" if not sets else " " + " ".join(sets)), "states": states,
+        row = {"check": row_name(name, sets), "states": states,
                "tcp_wall": med(r["wall"] for r in t), "tcp_search": med(r["search"] for r in t),
                "tcp_peak_mb": med(r["peak_kb"] for r in t) / 1024, "depth": s["O2"][0]["depth"]}
         same = True
@@ -163,6 +176,7 @@ def main() -> None:
           "peak resident memory (tcpmodel:\nthe Python process; x2: the largest pan process).  -m: "
           "pan's measured depth + 20 % + 1000.\nsame: equal state counts and safety verdicts in "
           "every run of every build.")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
 

@@ -25,6 +25,27 @@ def in_use() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024   # the peak so far
 
 
+_TRIM = []
+
+
+def give_back() -> None:
+    """Return freed heap memory to the system (glibc's ``malloc_trim``; nothing elsewhere).
+
+    numpy's temporaries of a few MB come from the heap once glibc has raised its mmap
+    threshold, and glibc trims the heap only at its top: without this a long analysis keeps
+    the memory of its past temporaries resident (measured: ~70 bytes per state at the
+    liveness peak of close capacity=3 loss=4)."""
+    if not _TRIM:
+        try:
+            import ctypes
+            import ctypes.util
+            _TRIM.append(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim)
+        except (OSError, AttributeError):
+            _TRIM.append(None)
+    if _TRIM[0] is not None:
+        _TRIM[0](0)
+
+
 def machine() -> tuple[int, int]:
     """(total, available) bytes of memory of this machine, (0, 0) where unknown."""
     info = {}

@@ -484,9 +484,9 @@ def _add_events(spec: EndpointSpec, table, tf: TomlFile) -> None:
                              "user or timer events, or write a base file")
     check_keys(table, {"user", "timer"}, file=f, where="[events]")
     known = set(spec.all_events)
-    for kind, names in table.items():
+    for kind, listed in table.items():
         src = Src(f, tf.key_line(kind), "[events]")
-        new = _str_list(names, src, kind)
+        new = _str_list(listed, src, kind)
         for e in new:
             if e in known:
                 raise src.error(f"event '{e}' exists already", kind,

@@ -38,6 +38,7 @@ def run_in_order(fn, jobs: list, processes: int, each) -> bool:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         except KeyboardInterrupt:   # it came while they started
             interrupted = True
+    leaving = False
     try:
         if interrupted:
             _stop(pool, futures)
@@ -48,6 +49,7 @@ def run_in_order(fn, jobs: list, processes: int, each) -> bool:
                     break
                 except KeyboardInterrupt:
                     if interrupted:
+                        leaving = True
                         raise          # a second Ctrl-C: leave now
                     interrupted = True
                     _stop(pool, futures)
@@ -57,7 +59,9 @@ def run_in_order(fn, jobs: list, processes: int, each) -> bool:
             if result is not None:
                 each(result)
     finally:
-        pool.shutdown(wait=not interrupted, cancel_futures=True)
+        # every job has reported or was cancelled: wait for the pool's own thread, which at
+        # interpreter exit would otherwise write to a pipe already closed (a traceback)
+        pool.shutdown(wait=not leaving, cancel_futures=True)
     return interrupted
 
 

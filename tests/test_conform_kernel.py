@@ -33,13 +33,24 @@ SAMPLE = ["rule:listen-rcv-syn", "rule:closed-rcv-syn-reset@CLOSED:rcv_syn", "ru
           "rule:syn-challenge@ESTABLISHED:rcv_syn", "rule:rst-after-fin@CLOSE-WAIT:rcv_rst",
           "rule:orphan-data-reset@FIN-WAIT-2:rcv_data", "rule:timewait-rst@TIME-WAIT:rcv_rst",
           "rule:timewait-other@TIME-WAIT:rcv_data", "rule:abort-rst-ack@ESTABLISHED:abort",
-          "rule:finwait2-timeout", "rule:rto-fin@FIN-WAIT-1:rto"]
+          "rule:finwait2-timeout", "rule:rto-fin@FIN-WAIT-1:rto",
+          # segments without the ACK bit, FINs after the peer's FIN, a retry limit (~3 s)
+          "rule:noack-discard@CLOSE-WAIT:rcv_noack", "rule:timewait-noack",
+          "rule:closewait-fin-silent", "rule:send-not-connected@SYN-SENT:send",
+          "rule:rto-syn-give-up"]
+
+
+SMALL = 5_000   # states searched where a test needs one shallow case of a suite (seconds saved)
 
 
 @pytest.fixture(scope="module")
-def linux_sample():
-    cases = {c.name: c for c in rule_cases("linux")}
-    picked = [cases[n] for n in SAMPLE]
+def linux_cases():
+    return {c.name: c for c in rule_cases("linux")}
+
+
+@pytest.fixture(scope="module")
+def linux_sample(linux_cases):
+    picked = [linux_cases[n] for n in SAMPLE]
     return run_cases(picked, "linux", compared=("rfc9293", "rfc5961", "linux"), jobs=4)
 
 
@@ -61,13 +72,29 @@ def test_rfc9293_and_rfc5961_show_their_real_differences(linux_sample):
     assert status["rule:syn-challenge@ESTABLISHED:rcv_syn"]["rfc9293"] == "diverge"
     # neither knows request sockets, orphaned FIN-WAIT-2 or the FIN-WAIT-2 timer
     for name in ("rule:request-syn-reset", "rule:orphan-data-reset@FIN-WAIT-2:rcv_data",
-                 "rule:finwait2-timeout", "rule:abort-rst-ack@ESTABLISHED:abort"):
+                 "rule:finwait2-timeout", "rule:abort-rst-ack@ESTABLISHED:abort",
+                 "rule:timewait-noack", "rule:closewait-fin-silent"):
         assert status[name] == {"rfc9293": "diverge", "rfc5961": "diverge"}, name
+    # RFC 9293's retry limit is Linux's tcp_syn_retries: ETIMEDOUT after one retransmission
+    assert status["rule:rto-syn-give-up"] == {"rfc9293": "pass", "rfc5961": "pass"}
     assert status["rule:sync-rst@ESTABLISHED:rcv_rst"] == {"rfc9293": "pass", "rfc5961": "pass"}
     first = next(r for r in linux_sample.results
                  if r.case.name == "rule:abort-rst-ack@ESTABLISHED:abort").verdicts["rfc9293"].first
     assert first.expected["sent"] == "<SEQ=1><CTL=RST>"
     assert first.observed["sent"] == ["<SEQ=1><ACK=5><CTL=RST,ACK>"]
+
+
+def test_linux_queues_no_send_before_established():
+    """RFC 9293 §3.10.2 queues a SEND in SYN-SENT and sends it once ESTABLISHED; Linux's
+    non-blocking send() fails (EAGAIN) and nothing follows the handshake."""
+    case = next(c for c in rule_cases("rfc9293", max_states=SMALL)
+                if c.name == "rule:output-data@ESTABLISHED:output")
+    r = run_cases([case], "rfc9293", compared=("linux",), jobs=1).results[0]
+    assert "send: EAGAIN" in r.observed.seen[1].detail
+    assert r.status == "diverge" and r.verdict.first.index == 3            # at the output step
+    assert r.verdict.first.expected["sent"] == "<SEQ=1><ACK=5><CTL=ACK><DATA=1>"
+    assert r.verdict.first.observed["sent"] == []
+    assert r.verdicts["linux"].status == "pass"
 
 
 MUTANTS = {
@@ -85,7 +112,7 @@ def test_a_mutated_rule_in_a_scratch_variant_is_reported_as_a_divergence(tmp_pat
     text, name, what = MUTANTS[mutant]
     path = tmp_path / f"mutant-{mutant}.toml"
     path.write_text(f'name = "mutant"\nextends = "linux"\n{text}')
-    case = next(c for c in rule_cases(str(path)) if c.name == name)
+    case = next(c for c in rule_cases(str(path), max_states=SMALL) if c.name == name)
     suite = run_cases([case], str(path), compared=("linux",), jobs=1)
     r = suite.results[0]
     assert r.status == "diverge" and what in r.verdict.first.what
@@ -108,8 +135,8 @@ def test_python_entry_point_runs_one_model_trace():
     assert any(s.state == "ESTABLISHED" for s in r.observed.seen)
 
 
-def test_sequence_numbers_wrap_on_the_wire():
-    case = next(c for c in rule_cases("linux") if c.name == "rule:established-data@ESTABLISHED:rcv_data")
+def test_sequence_numbers_wrap_on_the_wire(linux_cases):
+    case = linux_cases["rule:established-data@ESTABLISHED:rcv_data"]
     r = run_cases([case], "linux", compared=("linux",), peer_iss=(1 << 32) - 2).results[0]
     assert r.status == "pass"
     acks = [int(t.split("<ACK=")[1].split(">")[0]) for s in r.observed.seen for t in s.real
@@ -133,13 +160,17 @@ def test_the_command_with_json_and_charts(tmp_path):
 
 
 def test_the_host_is_left_alone():
-    names = ("tcp_rfc1337", "tcp_fin_timeout", "tcp_retrans_collapse", "tcp_invalid_ratelimit")
+    names = ("tcp_rfc1337", "tcp_fin_timeout", "tcp_retrans_collapse", "tcp_invalid_ratelimit",
+             "tcp_syn_retries", "tcp_synack_retries", "tcp_retries2", "tcp_orphan_retries")
     before = {n: Path(f"/proc/sys/net/ipv4/{n}").read_text() for n in names}
     links = sorted(os.listdir("/sys/class/net"))
-    case = next(c for c in rule_cases("linux", overrides={"tcp_rfc1337": True})
-                if c.name == "rule:timewait-rst@TIME-WAIT:rcv_rst")
-    r = run_cases([case], "linux", compared=("linux",)).results[0]
-    assert r.status == "pass" and r.observed.settings["sysctls"]["net.ipv4.tcp_rfc1337"] == 1
+    cases = {c.name: c for c in rule_cases("linux", overrides={"tcp_rfc1337": True},
+                                           max_states=SMALL)}
+    picked = [cases["rule:timewait-rst@TIME-WAIT:rcv_rst"], cases["rule:rto-give-up@ESTABLISHED:rto"]]
+    rst, give_up = run_cases(picked, "linux", compared=("linux",)).results
+    assert rst.status == "pass" and rst.observed.settings["sysctls"]["net.ipv4.tcp_rfc1337"] == 1
+    assert give_up.status == "pass"
+    assert give_up.observed.settings["sysctls"]["net.ipv4.tcp_retries2"] == 1
     assert {n: Path(f"/proc/sys/net/ipv4/{n}").read_text() for n in names} == before
     assert sorted(os.listdir("/sys/class/net")) == links
 

@@ -134,7 +134,12 @@ def test_documented_commands_parse(place, lines):
 
 def _check_benchmark(place: str, command: str) -> None:
     """A benchmark command: the script exists and knows each option given."""
-    script, *opts = command.split()[1:]
+    import shlex
+    try:
+        words = shlex.split(command)
+    except ValueError:   # a quote cut off by the line's end in running text
+        words = command.split()
+    script, *opts = words[1:]
     source = (ROOT / script).read_text()
     for opt in opts:
         if opt.startswith("--"):

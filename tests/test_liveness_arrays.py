@@ -140,3 +140,21 @@ def test_scipy_kernel_and_public_function_agree(case):
     b = FA._scc(g.n, ptr, g.dst[sel], public=True)
     # the same partition (labels may be numbered alike or not)
     assert len(set(zip(a.tolist(), b.tolist()))) == len(set(a.tolist())) == len(set(b.tolist()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs(), st.data())
+def test_components_in_place_are_the_copied_subgraphs_and_leave_the_graph_as_it_was(case, data):
+    succ, avoid, _, _ = case
+    g = from_lists(succ, [0])
+    alive = np.zeros(g.n, bool)
+    alive[list(avoid)] = True
+    banned = np.array(data.draw(st.lists(st.booleans(), min_size=len(g.dst),
+                                         max_size=len(g.dst))), bool)
+    before = g.dst.copy()
+    a = FA._components(g, alive, banned, in_place=False)
+    b = FA._components(g, alive, banned, in_place=True)
+    assert (g.dst == before).all()
+    pa = {frozenset(np.flatnonzero(alive & (a == c)).tolist()) for c in a[alive]}
+    pb = {frozenset(np.flatnonzero(alive & (b == c)).tolist()) for c in b[alive]}
+    assert pa == pb

@@ -40,6 +40,20 @@ def test_spin_stores_as_many_states_and_agrees(tmp_path, name, overrides, varian
     assert (got.violated, got.witnessed) == (violated, witnessed)
 
 
+@pytest.mark.skipif(spin.available() is not None, reason=spin.available() or "")
+def test_spin_counts_with_many_iss_choices_and_liveness_blocks(tmp_path):
+    """64 ISS choices make step offsets past 255 (a byte temporary once dropped every arrival
+    step: pan stored 66 states), and the ltl blocks a full check exports must not act as a
+    claim in the safety search (the flags say -DNOCLAIM)."""
+    model = build(load_check("handshake", overrides={"seq_space": 64, "capacity": 1, "dup": 0,
+                                                     "loss": 0}))
+    assert any(p.kind == "eventually" for p in model.properties)
+    res = check(model)
+    got = spin.run(export_promela(model), str(tmp_path), expected_states=res.states)
+    assert got.complete and not got.errors, got.output[-2000:]
+    assert got.states == res.states > 10_000
+
+
 def test_export_command_writes_promela_and_refuses_what_it_cannot_match(tmp_path):
     out = tmp_path / "crash.pml"
     r = subprocess.run([sys.executable, "-m", "tcpmodel", "export", "promela", "crash", "-o",

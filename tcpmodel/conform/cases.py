@@ -17,8 +17,6 @@ def unsupported(kind: str, event: str, state: str) -> str | None:
     """Why the kernel cannot take this step of the model in ``state`` (None: it can)."""
     if kind == "crash":
         return "the kernel cannot be made to lose a TCB (crash)"
-    if kind == "call" and state == "LISTEN" and event in ("open_active", "send"):
-        return "a listening socket cannot be turned into an active one (listen-open-active)"
     if kind == "call" and event not in ("open_active", "open_passive", "send", "close", "abort"):
         return f"the socket API has no call for the model's '{event}'"
     if kind == "timer" and event not in TIMER_WAIT:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 
 from ..endpoint import FLAG_BIT, NO_SEG
+from ..errors import InputError
 from ..params import resolve
 from ..spec import load_variant
 from ..system import ATTACK, IN, Action, System
@@ -26,10 +27,20 @@ KERNEL = 0   # the kernel plays A in generated runs (both scripts are "any": A a
 COVERAGE_PARAMS = {"seq_space": 8, "rcv_wnd": 2, "data": 1, "capacity": 2,
                    "keepalive": True, "user_timeout": True, "iss_a": 0, "iss_b": 4}
 INJECTIONS = 1   # segments of the tester's choice per run, beyond what a legitimate peer sends
-# what the tester may send (the model's attacker forges no FIN or data; the tester can)
-TESTER_PATTERNS = ("SYN", "SYN,ACK", "ACK", "ACK+data", "FIN,ACK", "RST", "RST,ACK")
+# what the tester may send (the model's attacker forges no FIN or data; the tester can), also
+# without the ACK bit: a FIN, an octet of data, and a segment without any flag (rcv_noack)
+TESTER_PATTERNS = ("SYN", "SYN,ACK", "ACK", "ACK,DATA", "FIN,ACK", "RST", "RST,ACK",
+                   "FIN", "DATA", "")
 PHASE1_STATES = 30_000
 SWITCHES = {"keepalive": "keepalive", "user_timeout": "user_timeout"}   # timer -> param
+# Retry limits for the rules that give a connection up (rto-*-give-up): one retransmission,
+# then the next timeout gives up (a few seconds on the kernel, whose sysctls are set to match).
+# The retransmission timer may fire while the segment is in flight: the tester, playing the
+# network, simply does not answer.  Used only for rules the ordinary search does not fire.
+RETRY_PARAMS = {"syn_retries": 1, "retries": 1, "spurious_rto": True}
+RETRY_STATES = 10_000    # their runs are short (6 stimuli at most): a smaller search finds them
+INTERNAL = ("output",)   # timers the kernel takes by itself as soon as they are enabled
+HELD = "held"            # fired_at[HELD]: calls' rules that fire only before an internal step
 
 
 def coverage_system(variant: str, overrides: dict | None = None) -> System:
@@ -46,16 +57,30 @@ def tester_segments(m) -> list:
     """Every segment the tester may send, as rule-visible codes (all SEQ, and ACK where set)."""
     out = []
     for pat in TESTER_PATTERNS:
-        data = pat.endswith("+data")
-        bits = sum(FLAG_BIT[f] for f in pat.removesuffix("+data").split(","))
+        flags = [f for f in pat.split(",") if f]
+        data = "DATA" in flags
+        bits = sum(FLAG_BIT[f] for f in flags if f != "DATA")
         acks = range(m.n) if bits & FLAG_BIT["ACK"] else (0,)
         out += [m.seg.pack(q, a, bits, int(data)) for q in range(m.n) for a in acks]
     return out
 
 
+def internal_pending(m, code: int, inc: int = 0) -> bool:
+    """Whether the kernel side has an internal step to take at once in local state ``code``
+    (queued data or a queued FIN to send: the ``output`` timer is enabled)."""
+    for ev in INTERNAL:
+        i = m.event_index.get(ev)
+        if i is not None and any(o.code != code or o.send != NO_SEG
+                                 for o in m.react(code, i, NO_SEG, False, inc)):
+            return True
+    return False
+
+
 def kernel_moves(system: System, s: tuple, *, slow: bool = False) -> list:
     """The successors of ``s`` in which the kernel can take part: no injection towards the
-    tester (it plays the peer itself), and only steps the kernel can make."""
+    tester (it plays the peer itself), and only steps the kernel can make.  An internal step
+    of the kernel (``output``) comes before anything else: the kernel sends queued data in
+    the same instant it can."""
     m = system.machines[KERNEL]
     out = []
     for act, t in system.successors(s):
@@ -66,7 +91,9 @@ def kernel_moves(system: System, s: tuple, *, slow: bool = False) -> list:
             if not slow and slow_reason(act.kind, event):
                 continue
         out.append((act, t))
-    return out
+    first = [(a, t) for a, t in out if a.side == KERNEL and a.kind == "timer"
+             and system.event_name(a) in INTERNAL]
+    return first or out
 
 
 def _finish(case, system) -> None:
@@ -84,8 +111,54 @@ def rule_cases(variant: str, *, overrides: dict | None = None, max_states: int =
                progress=None) -> list:
     """One case per transition of ``variant`` the kernel's side can take: each rule in each of
     its (state, event) pairs, with the shortest run that fires it there; skipped cases (with
-    their reasons) for the rest.  In the order of the rule file."""
+    their reasons) for the rest.  In the order of the rule file.
+
+    Transitions the search does not fire are searched again with retry limits
+    (:data:`RETRY_PARAMS`, unless ``overrides`` sets them): the rules that give a connection up
+    after too many retransmissions fire only under a limit."""
     system = coverage_system(variant, overrides)
+    m = system.machines[KERNEL]
+    best, fired_at = _search(system, max_states, progress)
+    retry = {k: v for k, v in RETRY_PARAMS.items() if k not in (overrides or {})}
+    wanted = {(k, m.states.index(st), m.event_index[ev])
+              for k, r in enumerate(m.rules) for st in r.states for ev in r.events}
+    if retry and wanted - set(best):
+        limited = coverage_system(variant, {**(overrides or {}), **retry})
+        more, fired_more = _search(limited, min(max_states, RETRY_STATES), progress)
+        for key in wanted - set(best):
+            if key in more:
+                best[key] = more[key]
+        for key, rules in fired_more.items():
+            if key != HELD:
+                fired_at.setdefault(key, set()).update(rules)
+    cases = []
+    for k, rule in enumerate(m.rules):
+        triples = [(m.states.index(st), m.event_index[ev]) for st in rule.states
+                   for ev in rule.events]
+        if _idle_timer(system, rule):
+            cases.append(_skipped(system, f"rule:{rule.id}", rule.id,
+                                  "the rule says the timer is not running: there is no timeout "
+                                  "for the kernel to take"))
+            continue
+        for si, ei in triples:
+            name = (f"rule:{rule.id}" if len(triples) == 1
+                    else f"rule:{rule.id}@{m.states[si]}:{m.events[ei]}")
+            if (k, si, ei) not in best:
+                cases.append(_skipped(system, name, rule.id, _why_not(m, k, si, ei, fired_at)))
+                continue
+            _, _, s, extra, sys_, parent = best[k, si, ei]
+            moves = _path(parent, s) + _extra_moves(sys_, s, extra)
+            case = case_from_run(sys_, sys_.initial_states()[0], moves, KERNEL, name=name,
+                                 origin="rules", rule=rule.id)
+            _finish(case, sys_)
+            cases.append(case)
+    return cases
+
+
+def _search(system: System, max_states: int, progress) -> tuple:
+    """The cheapest run per transition (rule, state, event) of the kernel's side: {key: (cost,
+    kind, state, last move, system, parents)}, and the rules phase 2 saw fire per (state,
+    event)."""
     m = system.machines[KERNEL]
     best: dict = {}                      # (rule, state, event) -> (cost, kind, state, last move)
     start = system.initial_states()[0]
@@ -96,7 +169,10 @@ def rule_cases(variant: str, *, overrides: dict | None = None, max_states: int =
     while frontier and len(parent) < max_states:
         nxt = []
         for s in frontier:
-            for act, t in kernel_moves(system, s):
+            # timeouts last among equally short runs: after a retransmission timeout Linux's
+            # congestion window is one segment (tcp_enter_loss()), which holds back a FIN or
+            # data behind the unacknowledged one; the model has no congestion window
+            for act, t in sorted(kernel_moves(system, s), key=lambda mv: mv[0].kind == "timer"):
                 if act.side == KERNEL and act.out is not None and act.kind != "crash":
                     key = (act.out.rule, m.state_of(s[KERNEL]), act.event)
                     best.setdefault(key, (depth + 1, 0, s, ("move", act, t)))
@@ -120,28 +196,7 @@ def rule_cases(variant: str, *, overrides: dict | None = None, max_states: int =
     for key, cand in found.items():
         if key not in best or cand[:2] < best[key][:2]:
             best[key] = cand
-    cases = []
-    for k, rule in enumerate(m.rules):
-        triples = [(m.states.index(st), m.event_index[ev]) for st in rule.states
-                   for ev in rule.events]
-        if _idle_timer(system, rule):
-            cases.append(_skipped(system, f"rule:{rule.id}", rule.id,
-                                  "the rule says the timer is not running: there is no timeout "
-                                  "for the kernel to take"))
-            continue
-        for si, ei in triples:
-            name = (f"rule:{rule.id}" if len(triples) == 1
-                    else f"rule:{rule.id}@{m.states[si]}:{m.events[ei]}")
-            if (k, si, ei) not in best:
-                cases.append(_skipped(system, name, rule.id, _why_not(m, k, si, ei, fired_at)))
-                continue
-            _, _, s, extra = best[k, si, ei]
-            moves = _path(parent, s) + _extra_moves(system, s, extra)
-            case = case_from_run(system, start, moves, KERNEL, name=name, origin="rules",
-                                 rule=rule.id)
-            _finish(case, system)
-            cases.append(case)
-    return cases
+    return {k: (*v, system, parent) for k, v in best.items()}, fired_at
 
 
 def _phase2(system, m, first_local, depth_of) -> dict:
@@ -150,6 +205,7 @@ def _phase2(system, m, first_local, depth_of) -> dict:
     answers with an error), a running timer's timeout, or any segment."""
     wanted = {(s, e) for r in m.rules for s in r.states for e in r.events}
     fired_at: dict = {}              # (state, event) -> rules that fired there, in phase 2
+    held: dict = {}                  # ... and calls' rules that would, but for an internal step
     by_event: dict = {}
     for code in tester_segments(m):
         by_event.setdefault(m.events[m.classify(code)], []).append(code)
@@ -159,10 +215,17 @@ def _phase2(system, m, first_local, depth_of) -> dict:
         code = s[KERNEL]
         st = m.state_name(code)
         inc = s[4 + KERNEL]
+        pending = internal_pending(m, code, inc)
         for ev_i, ev in enumerate(m.events):
             if (st, ev) not in wanted:
                 continue
             kind = m.event_kind[ev_i]
+            if pending and ev not in INTERNAL:
+                # the kernel takes its internal step first: nothing can come in between
+                if kind == "user":
+                    for o in m.react(code, ev_i, NO_SEG, False, inc):
+                        held.setdefault((m.state_of(code), ev_i), set()).add(o.rule)
+                continue
             if kind == "segment":
                 for seg in _plausible_first(m, code, by_event.get(ev, ())):
                     if len(s[IN[KERNEL]]) >= system.cap:
@@ -185,6 +248,7 @@ def _phase2(system, m, first_local, depth_of) -> dict:
                 fired_at.setdefault((m.state_of(code), ev_i), set()).add(o.rule)
                 _keep(found, (o.rule, m.state_of(code), ev_i),
                       (depth_of[s] + 1, 1, s, ("call" if kind == "user" else "timer", ev_i, o)))
+    fired_at[HELD] = held
     return found, fired_at
 
 
@@ -263,6 +327,13 @@ def _why_not(m, k: int, si: int, ei: int, fired_at: dict) -> str:
         r = m.rules[j]
         if r.when is None and state in r.states and event in r.events:
             return f"never fires in {state} on {event}: the earlier rule '{r.id}' takes them all"
+    if k in fired_at.get(HELD, {}).get((si, ei), ()):
+        return (f"fires in {state} on {event} only while something queued waits for the kernel's "
+                f"internal step ({', '.join(INTERNAL)}), which the kernel takes at once: no call "
+                "can come in between")
+    if event in INTERNAL:
+        return (f"not reached in {state} on {event}: no run of the generator's model leaves "
+                "anything queued for the kernel's internal step there")
     others = fired_at.get((si, ei))
     if others:
         names = ", ".join(sorted(m.rules[j].id for j in others))
@@ -287,9 +358,18 @@ def scenario_cases(names: list, variant: str | None = None, *,
         for v in ([variant] if variant else variants_of(name)[:1]):
             sc = load_scenario(name, variant=v, overrides=overrides)
             model = build(sc.check, [])
-            compile_lines(sc, model)
-            out = search(sc, model)
             label = f"scenario:{sc.name}"
+            try:
+                compile_lines(sc, model)
+            except InputError as e:
+                if v in variants_of(name):
+                    raise
+                # it names a rule only its own variants have (rfc5961's syn-challenge, ...)
+                why = f"the scenario does not apply to {v}: {e.what}"
+                cases += [_scenario_skip(model.system, f"{label}/{'AB'[side]}", side, why)
+                          for side in (0, 1)]
+                continue
+            out = search(sc, model)
             if not out.found:
                 why = ("the search hit its limit" if out.found is None else
                        f"the scenario has no run on {v}")
@@ -329,7 +409,8 @@ def walk_cases(variant: str, count: int, seed: int, *, length: int = 14,
             for act, t in kernel_moves(system, s):
                 who = "kernel" if act.side == KERNEL else "tester"
                 groups.setdefault((who, act.kind), []).append((act, t))
-            if len(s[IN[KERNEL]]) < system.cap and s[ATTACK] < INJECTIONS:
+            if len(s[IN[KERNEL]]) < system.cap and s[ATTACK] < INJECTIONS and \
+                    not internal_pending(m, s[KERNEL], s[4 + KERNEL]):
                 groups[("tester", "inject")] = None   # drawn lazily: there are hundreds
             if not groups:
                 break

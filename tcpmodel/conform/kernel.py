@@ -32,8 +32,22 @@ TCP_CLOSE = 7
 NOT_CONNECTED = (2, 3, 7)    # TCP_SYN_SENT, TCP_SYN_RECV, TCP_CLOSE
 
 # How the kernel takes each model timer, and how long a test waits for it (seconds).
+# ``output`` (sending data queued before ESTABLISHED) is no timer on the kernel: it happens in
+# the instant the connection is established, so the wait only collects what is left of it.
 TIMER_WAIT = {"rto": 4.0, "keepalive": 4.0, "user_timeout": 6.0, "fin_wait_2": 6.0,
-              "time_wait": 66.0}
+              "time_wait": 66.0, "output": 1.0}
+def timer_wait(stimuli: list, i: int) -> float:
+    """How long stimulus ``i`` (a timeout) may take: a retransmission timeout doubles after each
+    one before it (exponential backoff, RFC 6298 5.5), until something else happens."""
+    wait = TIMER_WAIT[stimuli[i].event]
+    if stimuli[i].event == "rto":
+        k = i
+        while k > 0 and stimuli[k - 1].kind == "timer" and stimuli[k - 1].event == "rto":
+            k -= 1
+            wait *= 2
+    return wait
+
+
 SLOW_TIMERS = {"time_wait": "2 MSL is Linux's fixed 60 s TIME-WAIT (TCP_TIMEWAIT_LEN, no sysctl)"}
 USER_TIMEOUT_MS = 500      # below the 1 s RTO: the abort comes before a retransmission
 ERRNO_SIGNAL = {errno.ECONNRESET: "reset", errno.EPIPE: "reset", errno.ECONNREFUSED: "refused",
@@ -42,6 +56,14 @@ MODEL_BITS = {"SYN": P.SYN, "ACK": P.ACK, "FIN": P.FIN, "RST": P.RST}
 
 # model parameters that select a sysctl of the namespace (and their sysctl)
 PARAM_SYSCTLS = {"tcp_rfc1337": "net.ipv4.tcp_rfc1337"}
+# Retry limits (0 in the model: retransmit forever, which no kernel does; the sysctls keep
+# their defaults, minutes away from any test).  A SYN (tcp_syn_retries, also a full socket's
+# SYN-RECEIVED after a simultaneous open) and a request socket's SYN,ACK (tcp_synack_retries)
+# count retransmissions; data and FIN count them through tcp_retries2, or tcp_orphan_retries
+# once close() has orphaned the socket (retransmits_timed_out(): with an RTO of at least 1 s
+# and a limit of 1, one retransmission, then the next timeout gives up).
+RETRY_SYSCTLS = {"syn_retries": ("net.ipv4.tcp_syn_retries", "net.ipv4.tcp_synack_retries"),
+                 "retries": ("net.ipv4.tcp_retries2", "net.ipv4.tcp_orphan_retries")}
 
 
 class HarnessError(Exception):
@@ -54,6 +76,9 @@ def settings_for(params: dict) -> dict:
     for p, name in PARAM_SYSCTLS.items():
         if p in params:
             sysctls[name] = int(bool(params[p]))
+    for p, names in RETRY_SYSCTLS.items():
+        if params.get(p):
+            sysctls.update(dict.fromkeys(names, int(params[p])))
     sockopts = ["TCP_NODELAY"]
     if params.get("keepalive"):
         sockopts.append("SO_KEEPALIVE, TCP_KEEPIDLE=1, TCP_KEEPINTVL=1")
@@ -131,8 +156,9 @@ class Driver:
 
     def _call_open_active(self) -> None:
         self._drop_dead_socket()
-        if self.listening:
-            raise HarnessError("a listening socket cannot connect")
+        if self.listening:   # the socket API cannot make a listener active: let it say so
+            self.sock.connect(self.remote)
+            return
         if self.sock is None:
             s = self._new_socket()
             try:
@@ -283,11 +309,11 @@ class Driver:
                 wait = quiet
         return out
 
-    def wait_timer(self, event: str, state_before: str, expected) -> list:
-        """Wait until the kernel acts on its own, then collect: until it leaves its state if
-        the model's run expects that (segments sent meanwhile are kept: other timers'), else
-        until it sends."""
-        deadline = time.monotonic() + TIMER_WAIT[event]
+    def wait_timer(self, wait: float, state_before: str, expected) -> list:
+        """Wait (at most ``wait`` seconds) until the kernel acts on its own, then collect: until
+        it leaves its state if the model's run expects that (segments sent meanwhile are kept:
+        other timers'), else until it sends."""
+        deadline = time.monotonic() + wait
         want_state = expected is not None and expected.state != state_before
         segs = []
         while time.monotonic() < deadline:
@@ -302,7 +328,7 @@ class Driver:
 
     # ------------------------------------------------------------ one stimulus
 
-    def apply(self, stim, expected=None) -> Seen:
+    def apply(self, stim, expected=None, wait: float = 0.0) -> Seen:
         t0 = time.monotonic()
         detail = []
         # the kernel answers within the syscall that reaches it; where the model's run expects
@@ -318,7 +344,7 @@ class Driver:
             detail.append(f"tester sent {sent.text()}")
             segs = self.collect(first=first)
         else:
-            segs = self.wait_timer(stim.event, self.state()[0], expected)
+            segs = self.wait_timer(wait, self.state()[0], expected)
         signal, told = self.settle()
         if told:
             detail.append(told)
@@ -355,7 +381,8 @@ def run_case(case: Case, home: tuple, keep_going=None, peer_iss: int | None = No
     drv = Driver(case, tun, settings["peer_iss"])
     try:
         for i, stim in enumerate(case.stimuli):
-            seen = drv.apply(stim, case.expected[i] if i < len(case.expected) else None)
+            seen = drv.apply(stim, case.expected[i] if i < len(case.expected) else None,
+                             timer_wait(case.stimuli, i) if stim.kind == "timer" else 0.0)
             obs.seen.append(seen)
             if keep_going is not None and not keep_going(i, seen):
                 obs.stopped = i

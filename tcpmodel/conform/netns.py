@@ -35,7 +35,10 @@ BASE_SYSCTLS = {
     "net.ipv4.tcp_timestamps": 0,              # the model has no timestamps (PAWS off)
     "net.ipv4.tcp_fin_timeout": 2,             # the FIN-WAIT-2 timer fires in 2 s (default 60)
     "net.ipv4.tcp_retrans_collapse": 0,        # a retransmission carries one octet or a FIN, not
-}                                              # both (the model's segments carry one of them)
+                                               # both (the model's segments carry one of them)
+    "net.ipv4.tcp_syn_linear_timeouts": 0,     # a SYN's retries count as tcp_syn_retries says
+}                                              # (6.5+: 4 linear timeouts are added otherwise)
+OPTIONAL_SYSCTLS = ("net.ipv6.", "net.ipv4.tcp_syn_linear_timeouts")  # absent on some kernels
 ROUTE_OPTIONS = ("rto_min", "1000ms", "quickack", "1")   # no delayed ACKs, few early timeouts
 
 
@@ -93,8 +96,9 @@ def set_sysctls(values: dict, home: tuple) -> dict:
     for name, value in values.items():
         path = _sysctl_path(name)
         if not os.path.exists(path):
-            if name.startswith("net.ipv6."):
-                continue  # a kernel without IPv6 has nothing to silence
+            if name.startswith(OPTIONAL_SYSCTLS):
+                continue  # a kernel without IPv6 has nothing to silence, an older one no
+                #           linear SYN timeouts to switch off
             raise NamespaceError(f"this kernel has no sysctl {name}")
         with open(path, "w") as f:
             f.write(str(value))

@@ -146,6 +146,10 @@ def render_settings(suite) -> str:
                        if not k.startswith("net.ipv6."))
     if any(k.startswith("net.ipv6.") for k in s.get("sysctls", {})):
         sysctls += " (IPv6 off)"
+    per_test = " ".join(f"{k.removeprefix('net.ipv4.')}={'/'.join(map(str, v))}"
+                        for k, v in s.get("per_test", {}).items())
+    if per_test:
+        sysctls += f"; in some tests (as their parameters say): {per_test}"
     return (f"   settings: {sysctls}; route {s.get('route', '')}; tester ISS "
             f"{s.get('peer_iss')}; a fresh network namespace per case")
 

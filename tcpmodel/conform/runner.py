@@ -42,7 +42,7 @@ def run_many(cases, *, keep_going=None, jobs: int = 1, peer_iss=None, on_done=No
     """Run ``cases`` (at most ``jobs`` at once); {case index: Observed}.  ``keep_going(case,
     i, seen)`` may stop a run where it has left the model's; ``on_done(index, observed)`` is
     called as each finishes (in completion order)."""
-    from .kernel import TIMER_WAIT, run_case
+    from .kernel import run_case, timer_wait
 
     pending = list(enumerate(cases))
     running: dict = {}
@@ -51,7 +51,8 @@ def run_many(cases, *, keep_going=None, jobs: int = 1, peer_iss=None, on_done=No
         while pending and len(running) < max(jobs, 1):
             k, case = pending.pop(0)
             stop = None if keep_going is None else (lambda i, seen, c=case: keep_going(c, i, seen))
-            budget = CASE_TIMEOUT + sum(TIMER_WAIT.get(s.event, 0) for s in case.stimuli
+            budget = CASE_TIMEOUT + sum(timer_wait(case.stimuli, i)
+                                        for i, s in enumerate(case.stimuli)
                                         if s.kind == "timer")
 
             def child(case=case, stop=stop):

@@ -74,10 +74,29 @@ def run_cases(cases: list, variant: str, *, compared=COMPARED, jobs: int = 4, sl
             if progress:
                 progress(r)
     suite = Suite(variant, results, compared, round(time.monotonic() - t0, 2))
-    ran = next((r.observed for r in results if r.observed and r.observed.kernel), None)
-    if ran is not None:
-        suite.kernel, suite.settings = ran.kernel, ran.settings
+    ran = [r.observed for r in results if r.observed and r.observed.kernel]
+    if ran:
+        suite.kernel, suite.settings = ran[0].kernel, _common_settings(ran)
     return suite
+
+
+def _common_settings(runs: list) -> dict:
+    """The settings of the first run, its sysctls split into those every run used and those
+    only some did (``per_test``: name -> the values used, as the model's parameters chose)."""
+    settings = dict(runs[0].settings)
+    every = [r.settings.get("sysctls", {}) for r in runs]
+    names = dict.fromkeys(k for sysctls in every for k in sysctls)
+    common, per_test = {}, {}
+    for k in names:
+        values = {sysctls.get(k) for sysctls in every}
+        if len(values) == 1:
+            common[k] = values.pop()
+        else:
+            per_test[k] = sorted(v for v in values if v is not None)
+    settings["sysctls"] = common
+    if per_test:
+        settings["per_test"] = per_test
+    return settings
 
 
 def _judge(r: Result, compared) -> None:

@@ -2,7 +2,7 @@
 
 Generated from the same data as the engines (the compiled rule files, scripts, parameters
 and properties; expressions are translated by ``pml_expr.py``), so that SPIN's ``pan``
-(``-DSAFETY -DNOREDUCE``, depth-first) stores exactly as many states as tcpmodel finds and
+(``-DSAFETY -DNOREDUCE -DNOCLAIM``, depth-first) stores exactly as many states as tcpmodel finds and
 decides the same safety properties.  What makes the counts equal:
 
 - one process, global variables only; every stored state is the loop head of
@@ -191,7 +191,8 @@ class PromelaExport:
         w(f"/* tcpmodel export promela: check '{mc.name}' ({mc.variant})",
           f"   parameters: {params}",
           "   Generated from the rule file, scripts and properties; see tcpmodel/export/promela.py.",
-          "   Verify: spin -a THIS.pml && gcc -O2 -DSAFETY -DNOREDUCE -o pan pan.c && ./pan -c0 -m20000000",
+          "   Verify: spin -a THIS.pml && gcc -O2 -DSAFETY -DNOREDUCE -DNOCLAIM -o pan pan.c && ./pan -c0 -m20000000",
+          "   (-DNOCLAIM: without it pan searches the product with the first ltl block's claim).",
           "   'states, stored' equals tcpmodel's state count (depth-first mode; with -DBFS read",
           "   'nominal states').",
           "   Properties: 'assertion violated violated_NAME': the always property NAME fails;",
@@ -222,11 +223,15 @@ class PromelaExport:
           "/* step selection: zero in every stored state */",
           f"int en[{self.nw}];", f"{_ctype(0, len(self.items))} sel;", "")
         h = "hidden " if self.hidden else ""
-        decl = [("byte", "rx, ix, ik, ij, ikk, rk, rnout, rissx, tw, uw"), ("short", "it"),
+        # sized by range: a byte step offset or sequence number wraps silently in pan and
+        # loses steps (seen as missing states with 32 ISS choices, 9 blocks: offsets to 288)
+        step = _ctype(0, max(255, len(self.items)))
+        seq = _ctype(0, max(255, self.n, self.K))
+        decl = [("byte", "rx, ix, ik, ij, tw"), (step, "uw, it"), (seq, "ikk, rk, rissx, rnout"),
                 ("short", "rev, iev, rrule, rsig"), ("byte", "rmsl, ok, changed, leaving, term"),
                 ("int", "rseg, rfull, rsent"), ("byte", "msl[2]"), ("byte", "news[2]"),
-                ("byte", "sg_seq, sg_ack, sg_data, sg_len, sg_syn, sg_ackf, sg_fin, sg_rst"),
-                ("byte", "rst, risn, rsseq, rsack, rsfl, rsdata, rsnd"),
+                ("byte", "sg_data, sg_len, sg_syn, sg_ackf, sg_fin, sg_rst"), (seq, "sg_seq, sg_ack"),
+                ("byte", "rst, rsfl, rsdata, rsnd"), (seq, "risn, rsseq, rsack"),
                 ("byte", "sactor, sx, skind, sstale"), ("short", "sevent, srule, ssig"),
                 ("byte", "p_st[2], p_pc[2], p_inc[2]")]
         for f in self.fields:
@@ -729,6 +734,11 @@ def export_promela(model, hidden: bool = True) -> str:
     if model.system.attacker is not None:
         raise InputError("the Promela export does not model the attacker yet", where="export",
                          fix="export with attacker = 0 and no [attacker] table")
+    seg_max = model.system.machines[0].seg.count * model.system.g1 ** 2
+    if seg_max > 2 ** 31 - 1:
+        raise InputError(f"seq_space = {model.system.params['seq_space']} makes segment codes "
+                         "too large for a Promela int", where="export",
+                         fix="export with a smaller seq_space (the codes grow as seq_space^2)")
     if not model.system.old_segments:
         # the purge on reopening does not yet match tcpmodel's state count: refuse rather
         # than export a different system

@@ -14,9 +14,10 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-PAN_FLAGS = ("-O2", "-DSAFETY", "-DNOREDUCE")
-# what ``spin -run -DSAFETY -DNOREDUCE`` compiles: gcc without optimisation
-SPIN_RUN_FLAGS = ("-DSAFETY", "-DNOREDUCE")
+# -DNOCLAIM: a safety search of the state graph, not of its product with the first ltl block
+PAN_FLAGS = ("-O2", "-DSAFETY", "-DNOREDUCE", "-DNOCLAIM")
+# what ``spin -run -DSAFETY -DNOREDUCE -DNOCLAIM`` compiles: gcc without optimisation
+SPIN_RUN_FLAGS = ("-DSAFETY", "-DNOREDUCE", "-DNOCLAIM")
 
 
 def available() -> str | None:

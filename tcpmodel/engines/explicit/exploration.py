@@ -39,22 +39,34 @@ class Exploration:
     def edges(self, value) -> None:
         self.edge_lists = value
 
-    def depths(self):
-        """Each state's BFS depth, as a numpy array (ids are in BFS order and parents never
-        decrease, so each level is one id range)."""
+    def level_starts(self):
+        """The first id of each BFS level, as a numpy array (ids are in BFS order and parents
+        never decrease, so each level is one id range)."""
         import numpy as np
         parent = self.parent.array() if hasattr(self.parent, "array") else self.parent
-        parent = np.asarray(parent, np.int64)
+        parent = np.asarray(parent)
+        if parent.dtype.kind not in "iu":
+            parent = parent.astype(np.int64)
         n = len(parent)
-        dist = np.zeros(n, np.int32)
+        starts = [0]
         hi = int((parent < 0).sum())
-        d = 0
         while hi < n:
-            nhi = int(np.searchsorted(parent, hi, side="left"))
-            d += 1
-            dist[hi:nhi] = d
-            hi = nhi
-        return dist
+            starts.append(hi)
+            hi = int(np.searchsorted(parent, hi, side="left"))
+        return np.array(starts, np.int64)
+
+    def depths(self):
+        """Each state's BFS depth, as a numpy array."""
+        import numpy as np
+        bounds = self.level_starts()
+        n = len(self.parent)
+        return np.repeat(np.arange(len(bounds), dtype=np.int32),
+                         np.diff(np.append(bounds, n)))
+
+    def depth_of(self):
+        """The BFS depth of any ids, looked up from the level bounds (no array per state):
+        ``ex.depth_of()[ids]``."""
+        return LevelDepths(self.level_starts())
 
     def path(self, sid: int) -> list[int]:
         out = []
@@ -62,6 +74,17 @@ class Exploration:
             out.append(sid)
             sid = self.parent[sid]
         return out[::-1]
+
+
+class LevelDepths:
+    """Depths of states read from the first id of each level (see ``Exploration.depth_of``)."""
+
+    def __init__(self, bounds):
+        self.bounds = bounds
+
+    def __getitem__(self, ids):
+        import numpy as np
+        return (np.searchsorted(self.bounds, ids, side="right") - 1).astype(np.int32)
 
 
 class Progress:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...memory import give_back
 from .fair_cycles import STRONG, WEAK, Lasso
 from .graph_arrays import ArrayGraph, unique
 
@@ -31,37 +32,74 @@ def strengths(g: ArrayGraph, strength) -> np.ndarray:
 
 @dataclass
 class Tree:
-    """A shortest-path tree: per state its parent (-1 at a start), action index, distance
-    (-1 = not reached) and the start it was reached from."""
+    """A shortest-path tree: per state its parent (-1 at a start), action index (uint8) and
+    distance (-1 = not reached)."""
     parent: np.ndarray
     k: np.ndarray
     dist: np.ndarray
-    root: np.ndarray | None = None
 
     def reached(self) -> np.ndarray:
         return np.flatnonzero(self.dist >= 0)
 
+    def root_of(self, v: int) -> int:
+        """The start the tree reached ``v`` from."""
+        v = int(v)
+        while self.parent[v] >= 0:
+            v = int(self.parent[v])
+        return v
+
+    @property
+    def root(self) -> np.ndarray:
+        """The start each state was reached from (-1 = not reached), for every state at once
+        (a pass per distance; small graphs and tests)."""
+        root = np.full(len(self.parent), -1, np.int64)
+        got = self.reached()
+        order = got[np.argsort(self.dist[got], kind="stable")]
+        top = order[self.parent[order] < 0]
+        root[top] = top
+        rest = order[self.parent[order] >= 0]
+        d = self.dist[rest]
+        for lo, hi in zip(*_runs(d)):
+            vs = rest[lo:hi]
+            root[vs] = root[self.parent[vs]]
+        return root
+
+
+def _runs(d: np.ndarray) -> tuple:
+    """(starts, ends) of the runs of equal values in ``d``."""
+    if not len(d):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    cut = np.flatnonzero(d[1:] != d[:-1]) + 1
+    return np.concatenate([[0], cut]), np.concatenate([cut, [len(d)]])
+
+
+FRONTIER_SLICE = 1 << 16   # states expanded together by bfs_tree
+
 
 def bfs_tree(g: ArrayGraph, starts, allowed: np.ndarray | None = None,
              start_dist: np.ndarray | None = None, banned: np.ndarray | None = None,
-             target: int | None = None) -> Tree:
+             target: int | None = None, paths: bool = True) -> Tree:
     """Shortest-path tree from ``starts`` inside ``allowed`` (bool per state, None = all),
     avoiding ``banned`` edges (bool per edge).  ``start_dist`` (per start) gives each start
     an initial distance, so distances are totals.  With ``target`` the search stops once it
-    is reached (the tree up to it is the full search's)."""
+    is reached (the tree up to it is the full search's).  Without ``paths`` only the
+    distances are kept (parent and k are None): 5 bytes per state less."""
     n = g.n
-    starts = np.asarray(starts, np.int64)
-    sd = np.zeros(len(starts), np.int64) if start_dist is None else \
-        np.asarray(start_dist, np.int64)
+    starts = np.asarray(starts)
+    if starts.dtype.kind not in "iu":
+        starts = starts.astype(np.int64)
+    sd = np.zeros(len(starts), np.int32) if start_dist is None else np.asarray(start_dist)
     if allowed is not None and len(starts):
         keep = allowed[starts]
         starts, sd = starts[keep], sd[keep]
-    order = np.lexsort((starts, sd))
-    starts, sd = starts[order], sd[order]
+    # sorted by (distance, id); starts in id order with distances from a BFS already are
+    if len(starts) > 1 and not ((sd[1:] > sd[:-1]) | ((sd[1:] == sd[:-1])
+                                                      & (starts[1:] > starts[:-1]))).all():
+        order = np.lexsort((starts, sd))
+        starts, sd = starts[order], sd[order]
     dist = np.full(n, -1, np.int32)
-    parent = np.full(n, -1, np.int32)
-    kk = np.full(n, -1, np.int16)
-    root = np.full(n, -1, np.int32)
+    parent = np.full(n, -1, np.int32) if paths else None
+    kk = np.full(n, 255, np.uint8) if paths else None
     frontier = np.empty(0, np.int64)
     i = 0
     d = 0
@@ -79,31 +117,36 @@ def bfs_tree(g: ArrayGraph, starts, allowed: np.ndarray | None = None,
             _, first = np.unique(cand, return_index=True)
             cand = cand[np.sort(first)]
             dist[cand] = d
-            root[cand] = cand
-            frontier = np.concatenate([frontier, cand])
+            frontier = np.concatenate([frontier, cand.astype(np.int64)])
         if target is not None and dist[target] >= 0:
             break
         if not len(frontier):
             continue
-        e, src = g.edges_of(frontier)
-        w = g.dst[e].astype(np.int64)
-        ok = dist[w] < 0
-        if allowed is not None:
-            ok &= allowed[w]
-        if banned is not None:
-            ok &= ~banned[e]
-        e, src, w = e[ok], src[ok], w[ok]
-        _, first = np.unique(w, return_index=True)
-        first.sort()                       # discovery order: the FIFO queue's order
-        new = w[first]
-        ps = src[first]
-        dist[new] = d + 1
-        parent[new] = ps
-        kk[new] = e[first] - indptr[ps]
-        root[new] = root[ps]
-        frontier = new
+        nxt = []
+        for lo in range(0, len(frontier), FRONTIER_SLICE):
+            # a slice at a time, so temporaries stay bounded; states found by an earlier
+            # slice are marked before a later one is read, so the first discovery wins
+            e, src = g.edges_of(frontier[lo:lo + FRONTIER_SLICE])
+            w = g.dst[e].astype(np.int64)
+            ok = dist[w] < 0
+            if allowed is not None:
+                ok &= allowed[w]
+            if banned is not None:
+                ok &= ~banned[e]
+            e, src, w = e[ok], src[ok], w[ok]
+            _, first = np.unique(w, return_index=True)
+            first.sort()                       # discovery order: the FIFO queue's order
+            new = w[first]
+            dist[new] = d + 1
+            if paths:
+                ps = src[first]
+                parent[new] = ps
+                kk[new] = e[first] - indptr[ps]
+            nxt.append(new)
+        frontier = np.concatenate(nxt)
         d += 1
-    return Tree(parent, kk, dist, root)
+    give_back()   # the slices' temporaries
+    return Tree(parent, kk, dist)
 
 
 def path_to(tree: Tree, v: int) -> list:
@@ -155,62 +198,65 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
     fair_cycles.py on arrays, every component of a round refined at once.
 
     Returns (fair, banned): ``fair`` per state the id of the fair component it belongs to
-    (-1 none), ``banned`` per edge whether the refinement removed it (a fair cycle of a
-    component uses only its internal edges that are not banned).  Per-edge work runs a
-    block of rows at a time and keeps only (component, label) pairs, so the temporaries
-    stay small next to the graph.
+    (-1 none), ``banned`` per edge whether the refinement removed it, or None when it
+    removed none (a fair cycle of a component uses only its internal edges that are not
+    banned).  Per-edge work runs a block of rows at a time and keeps only (component,
+    label) pairs, so the temporaries stay small next to the graph.
     """
     n = g.n
     L = max(len(g.labels), 1)
-    en_state, en_lab = g.enabled_pairs()
-    outdeg = g.outdeg
     alive = nodes.copy()
-    banned = np.zeros(len(g.dst), bool)
+    banned = None   # allocated when the refinement first bans an edge
     fair = np.full(n, -1, np.int32)
     next_id = 0
     is_strong = np.append(strg == STRONG_S, False)   # index -1 (no label) reads False
     is_weak = np.append(strg == WEAK_S, False)
+    g.enabled()   # built (once per graph) before this analysis allocates its own arrays
     while alive.any():
-        sel = np.repeat(alive, outdeg)
-        sel &= alive[g.dst]
-        sel &= ~banned
-        g.drop_repeats(sel)
-        comp = _scc(n, _sub_indptr(g.indptr, sel), g.dst[sel]).astype(np.int32)
-        del sel
+        comp = _components(g, alive, banned)
         taken, asked, looped = [], [], []
         for blk in _internal_blocks(g, comp, alive, banned):
             e, c, lab, req, selfloop = blk
             c = c.astype(np.int64) * L
             taken.append(unique(c[lab >= 0] + lab[lab >= 0]))
-            asked.append(unique(c[req >= 0] + req[req >= 0]))
+            sr = req >= 0
+            sr[sr] = is_strong[req[sr]]
+            asked.append(unique(c[sr] + req[sr]))
             looped.append(c[selfloop] // L)
         taken = unique(np.concatenate(taken))
         asked = np.concatenate(asked)
-        size = np.bincount(comp[alive], minlength=n)
-        live_c = unique(comp[alive])
+        asked = asked[~_member(asked, taken)]
+        size = np.zeros(n, np.int32)   # states per component, at its label
+        for lo in range(0, n, BLOCK):
+            np.add.at(size, comp[lo:lo + BLOCK][alive[lo:lo + BLOCK]], 1)
+        live_c = np.flatnonzero(size).astype(np.int32)
+        give_back()
         cyclic = np.zeros(n, bool)
         cyclic[np.concatenate(looped).astype(np.int64)] = True
+        del looped
         cyclic[live_c[size[live_c] > 1]] = True
-        # (component, label) pairs enabled in alive states of cyclic components: for weak
-        # labels with how many states enable them, for strong ones just which
-        weak_keys, strong_keys = [], []
-        for blk in _enabled_blocks(en_state, en_lab, comp, alive, cyclic, L):
-            lab = blk % L
-            weak_keys.append(np.unique(blk[is_weak[lab]], return_counts=True))
-            strong_keys.append(unique(blk[is_strong[lab]]))
+        # labels enabled in alive states of cyclic components and never taken inside: weak
+        # ones as (component, label) pairs with how many states enable them; a strong one
+        # makes its component pending and marks the states that enable it
+        weak_keys = []
+        marked = np.zeros(n, bool)
+        pending = np.zeros(n, bool)
+        pending[asked // L] = True
+        for st_, key in _enabled_keys(g, comp, alive, cyclic, L):
+            out = ~_member(key, taken)
+            st_, key = st_[out], key[out]
+            lab = key % L
+            weak_keys.append(np.unique(key[is_weak[lab]], return_counts=True))
+            strong = is_strong[lab]
+            marked[st_[strong]] = True
+            pending[key[strong] // L] = True
         wkeys, counts = _count_pairs(weak_keys)
         del weak_keys
+        give_back()
         dead = ~cyclic
         # weak: a label enabled in every state of the component and never taken inside
-        weak_fail = (counts == size[wkeys // L]) & ~_member(wkeys, taken)
-        dead[wkeys[weak_fail] // L] = True
-        # strong: labels requested (enabled somewhere, or asked for by an internal edge)
-        requested = unique(np.concatenate(strong_keys + [asked]))
-        del strong_keys
-        untaken = requested[is_strong[requested % L] & ~_member(requested, taken)]
-        untaken = untaken[~dead[untaken // L]]
-        pending = np.zeros(n, bool)
-        pending[untaken // L] = True
+        dead[wkeys[counts == size[wkeys // L]] // L] = True
+        pending &= ~dead
         ok_c = live_c[~dead[live_c] & ~pending[live_c]]
         if len(ok_c):
             ids = np.full(n, -1, np.int32)
@@ -218,35 +264,87 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
             next_id += len(ok_c)
             done = alive & (ids[comp] >= 0)
             fair[done] = ids[comp[done]]
-        # refine the pending components: drop the states that enable an untaken label,
-        # ban the internal edges that request one
-        kill = alive & ~pending[comp]
-        for lo, hi in _spans(len(en_state)):
-            st_ = en_state[lo:hi]
-            hit = alive[st_] & pending[comp[st_]]
-            hit[hit] = _member(comp[st_[hit]].astype(np.int64) * L + en_lab[lo:hi][hit], untaken)
-            kill[st_[hit]] = True
-        if len(untaken):
+            del ids, done
+        # refine the pending components: drop the states that enable an untaken strong
+        # label, ban the internal edges that request one
+        kill = alive & (~pending[comp] | marked)
+        if pending.any():
+            new_ban = []
             for e, c, lab, req, _ in _internal_blocks(g, comp, alive, banned):
-                bq = req >= 0
-                bq[bq] = _member(c[bq].astype(np.int64) * L + req[bq], untaken)
-                banned[e[bq]] = True
+                bq = (req >= 0) & pending[c]
+                bq[bq] = is_strong[req[bq]] & ~_member(c[bq].astype(np.int64) * L + req[bq],
+                                                       taken)
+                new_ban.append(e[bq])
+            if banned is None:
+                banned = np.zeros(len(g.dst), bool)
+            for e in new_ban:
+                banned[e] = True
+            del new_ban
         alive &= ~kill
+        # this round's arrays go before the next round's components are computed
+        del comp, taken, asked, size, live_c, cyclic, wkeys, counts, marked, pending, ok_c
+        del kill, dead
     return fair, banned
+
+
+def _components(g: ArrayGraph, alive: np.ndarray, banned, in_place: bool | None = None
+                ) -> np.ndarray:
+    """Strongly connected components of the subgraph of the ``alive`` states and the edges
+    between them that are not ``banned`` (int32 label per state).
+
+    The subgraph is a copy of the selected edges, or (``in_place``; by default when it is
+    the smaller) the graph itself with every other edge made a self-loop of its source for
+    the duration: a self-loop joins no two states, and scipy's kernel returns on repeated
+    self-loops (unlike on a repeated edge).  In place costs 4 bytes per unselected edge and a
+    bit per edge; the copy 4 bytes per selected edge and per state."""
+    give_back()   # what the last pass freed, before this one allocates per edge
+    outdeg = g.outdeg
+    sel = np.zeros(len(g.dst), bool)
+    for v0, v1, e0, e1 in g.row_blocks(BLOCK):
+        s = np.repeat(alive[v0:v1], outdeg[v0:v1])
+        s &= alive[g.dst[e0:e1]]
+        if banned is not None:
+            s &= ~banned[e0:e1]
+        sel[e0:e1] = s
+    g.drop_repeats(sel)
+    kept, edges = int(np.count_nonzero(sel)), len(sel)
+    can = (g.dst.flags.writeable and not isinstance(g.dst, np.memmap)
+           and g.dst.dtype == np.int32 and g.indptr.dtype == np.int32)
+    if in_place is None:
+        in_place = 4 * (edges - kept) + edges // 8 < 4 * (kept + g.n)
+    if not (in_place and can):
+        ptr = _sub_indptr(g.indptr, sel)
+        dst = np.empty(kept, np.int32)
+        for v0, v1, e0, e1 in g.row_blocks(BLOCK):
+            dst[ptr[v0]:ptr[v1]] = g.dst[e0:e1][sel[e0:e1]]
+        del sel
+        give_back()
+        return _scc(g.n, ptr, dst).astype(np.int32, copy=False)
+    saved = []   # per block: (edge range, packed bits of the unselected edges, their targets)
+    try:
+        for v0, v1, e0, e1 in g.row_blocks(BLOCK):
+            off = ~sel[e0:e1]
+            d = g.dst[e0:e1]
+            saved.append((e0, e1, np.packbits(off), d[off]))
+            d[off] = np.repeat(np.arange(v0, v1, dtype=np.int32), outdeg[v0:v1])[off]
+        del sel
+        give_back()
+        return _scc(g.n, g.indptr, g.dst).astype(np.int32, copy=False)
+    finally:
+        for e0, e1, bits, targets in saved:
+            g.dst[e0:e1][np.unpackbits(bits, count=e1 - e0).astype(bool)] = targets
 
 
 BLOCK = 1 << 18   # edges or pairs per block: the temporaries of one block stay near 10 MB
 
 
-def _spans(n: int):
-    return ((lo, min(lo + BLOCK, n)) for lo in range(0, n, BLOCK))
-
-
-def _enabled_blocks(en_state, en_lab, comp, alive, cyclic, L):
-    for lo, hi in _spans(len(en_state)):
-        st_ = en_state[lo:hi]
+def _enabled_keys(g, comp, alive, cyclic, L):
+    """(state, component * L + label) of the labels enabled at alive states of cyclic
+    components, a block at a time."""
+    for st_, lab in g.enabled_blocks(BLOCK):
         ok = alive[st_] & cyclic[comp[st_]]
-        yield comp[st_[ok]].astype(np.int64) * L + en_lab[lo:hi][ok]
+        st_ = st_[ok]
+        yield st_, comp[st_].astype(np.int64) * L + lab[ok]
 
 
 def _count_pairs(blocks) -> tuple:
@@ -274,7 +372,9 @@ def _internal_blocks(g: ArrayGraph, comp, alive, banned):
     for v0, v1, e0, e1 in g.row_blocks(BLOCK):
         c_src = np.repeat(comp[v0:v1], outdeg[v0:v1])
         dst = g.dst[e0:e1]
-        ok = alive[dst] & (comp[dst] == c_src) & ~banned[e0:e1]
+        ok = alive[dst] & (comp[dst] == c_src)
+        if banned is not None:
+            ok &= ~banned[e0:e1]
         ok &= np.repeat(alive[v0:v1], outdeg[v0:v1])
         idx = np.flatnonzero(ok)
         kind = g.kind[e0 + idx]
@@ -304,7 +404,7 @@ def find_lasso(g: ArrayGraph, avoid: np.ndarray, starts, strg: np.ndarray, *,
                start_dist: np.ndarray | None = None, init_tree: Tree | None = None):
     """``fair_cycles.find_lasso`` on arrays: a shortest run that reaches one of ``starts`` and
     stays in ``avoid`` (bool per state) forever, ending in a dead end or a fair cycle."""
-    reach = bfs_tree(g, starts, avoid, start_dist)
+    reach = bfs_tree(g, starts, avoid, start_dist, paths=False)   # the paths once v is known
     got = reach.dist >= 0
     if not got.any():
         return None
@@ -322,7 +422,8 @@ def find_lasso(g: ArrayGraph, avoid: np.ndarray, starts, strg: np.ndarray, *,
     if best is None:
         return None
     _, kind, v = best
-    root = int(reach.root[v])
+    reach = bfs_tree(g, starts, avoid, start_dist, target=v)
+    root = reach.root_of(v)
     stem = (path_to(init_tree, root) if init_tree is not None else []) + path_to(reach, v)
     loop = fair_loop(g, np.flatnonzero(fair == fair[v]), banned, v, strg) if kind else []
     return Lasso(stem, loop, v)
@@ -336,13 +437,14 @@ def fair_loop(g: ArrayGraph, comp: np.ndarray, banned: np.ndarray, entry: int,
     inside[comp] = True
     e, src = g.edges_of(comp)
     w = g.dst[e].astype(np.int64)
-    ok = inside[w] & ~banned[e]
+    ok = inside[w]
+    if banned is not None:
+        ok &= ~banned[e]
     e, src, w = e[ok], src[ok], w[ok]
     lab = g.label(e)
     req = g.request(e)
-    en_state, en_lab = g.enabled_pairs()
-    here = inside[en_state]
-    used = unique(np.concatenate([en_lab[here], req[req >= 0]]))
+    en_state, en_lab = g.enabled_at(comp)
+    used = unique(np.concatenate([en_lab, req[req >= 0]]))
     first_edge = dict(zip(*[x.tolist() for x in np.unique(lab, return_index=True)]))
     waypoints = []
     for lab_id in sorted(used.tolist(), key=lambda i: repr(g.labels[i])):
@@ -354,7 +456,7 @@ def fair_loop(g: ArrayGraph, comp: np.ndarray, banned: np.ndarray, entry: int,
             u = int(src[j])
             waypoints.append(("edge", u, int(e[j] - g.indptr[u]), int(w[j])))
         elif st == WEAK_S:
-            enabling = en_state[here & (en_lab == lab_id)]
+            enabling = en_state[en_lab == lab_id]
             waypoints.append(("node", int(comp[~np.isin(comp, enabling)][0])))
 
     def walk(a, b):

@@ -4,7 +4,8 @@ A search records, per state in id order, how many successors it has (``outdeg``)
 edge in (source, action index) order, the target id and a *kind*: a small int naming the
 (fairness label, fairness request) pair of the step.  So the graph is CSR by source: the
 edges of state v are ``indptr[v]:indptr[v + 1]`` and an edge's action index is its position
-in that range.  Six bytes per edge (int32 target, uint16 kind) plus the row offsets.
+in that range.  Five bytes per edge (int32 target, uint8 kind; uint16 past 256 kinds or on
+disk) plus the row offsets.
 
 When the edges outgrow ``memory_limit`` bytes, :class:`EdgeLog` streams them to files in a
 temporary directory and the finished graph maps them back with ``numpy.memmap`` (the kernel
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...memory import give_back
+
 KIND_DTYPE = np.uint16
 NO_LABEL = -1
 
@@ -35,6 +38,22 @@ def unique(a: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep]
+
+
+def _assemble(parts: list, dtype) -> np.ndarray:
+    """The parts concatenated, each freed once copied (the heap given back as they go), so
+    the peak is about one copy, not two."""
+    out = np.empty(sum(len(p) for p in parts), dtype)
+    o = 0
+    parts.reverse()
+    while parts:
+        p = parts.pop()
+        out[o:o + len(p)] = p
+        o += len(p)
+        if len(parts) % 256 == 0:
+            del p
+            give_back()
+    return out
 
 
 def default_memory_limit() -> int:
@@ -103,22 +122,58 @@ class ArrayGraph:
             yield v, w, int(self.indptr[v]), int(self.indptr[w])
             v = w
 
-    def enabled_pairs(self) -> tuple:
-        """(state, label id) pairs, one per label enabled at a state (an out-edge carries it),
-        sorted by state then label (int32 arrays)."""
+    def enabled(self) -> tuple:
+        """Labels enabled at each state (an out-edge carries them), compactly: (per state how
+        many, uint8; per (state, label) pair in state then label order the label id, uint16).
+        About 10 bytes per state where (state, label) int32 pairs took 36."""
         if "enabled" not in self._cache:
             L = max(len(self.labels), 1)
-            states, labs = [], []
+            cnt = np.zeros(self.n, np.uint8)
+            labs = []
             for v0, v1, e0, e1 in self.row_blocks():
                 lab = self.kind_label[self.kind[e0:e1]]
                 keep = lab >= 0
-                key = np.repeat(np.arange(v0, v1, dtype=np.int64), self.outdeg[v0:v1])[keep] * L
-                key = unique(key + lab[keep])
-                states.append((key // L).astype(np.int32))
-                labs.append((key % L).astype(np.int32))
-            self._cache["enabled"] = (np.concatenate(states) if states else np.empty(0, np.int32),
-                                      np.concatenate(labs) if labs else np.empty(0, np.int32))
+                key = np.repeat(np.arange(v1 - v0, dtype=np.int64), self.outdeg[v0:v1])[keep]
+                key = unique(key * L + lab[keep])
+                cnt[v0:v1] = np.bincount(key // L, minlength=v1 - v0)
+                labs.append((key % L).astype(np.uint16))
+            self._cache["enabled"] = (cnt, _assemble(labs, np.uint16))
         return self._cache["enabled"]
+
+    def enabled_blocks(self, pairs_per_block: int = 1 << 18):
+        """(states, labels) of the enabled pairs (see :meth:`enabled`), a block of states at
+        a time, as int32 arrays."""
+        cnt, labs = self.enabled()
+        p0 = 0
+        step = max(1, pairs_per_block // 8)
+        for v0 in range(0, self.n, step):
+            v1 = min(v0 + step, self.n)
+            c = cnt[v0:v1]
+            p1 = p0 + int(c.sum(dtype=np.int64))
+            yield (np.repeat(np.arange(v0, v1, dtype=np.int32), c),
+                   labs[p0:p1].astype(np.int32))
+            p0 = p1
+
+    def enabled_at(self, nodes: np.ndarray) -> tuple:
+        """(states, labels) of the enabled pairs of ``nodes`` (sorted state ids), int32."""
+        cnt, labs = self.enabled()
+        nodes = np.asarray(nodes, np.int64)
+        ptr = np.zeros(self.n + 1, np.int64) if len(nodes) else None
+        if ptr is None:
+            return np.empty(0, np.int32), np.empty(0, np.int32)
+        np.cumsum(cnt, out=ptr[1:])
+        lo, c = ptr[nodes], cnt[nodes].astype(np.int64)
+        start = np.repeat(lo - np.concatenate([[0], np.cumsum(c)[:-1]]), c)
+        return (np.repeat(nodes, c).astype(np.int32),
+                labs[start + np.arange(int(c.sum()))].astype(np.int32))
+
+    def enabled_pairs(self) -> tuple:
+        """All (state, label id) enabled pairs, sorted by state then label (int32 arrays;
+        small graphs and tests: the analysis reads :meth:`enabled_blocks`)."""
+        parts = list(self.enabled_blocks())
+        if not parts:
+            return np.empty(0, np.int32), np.empty(0, np.int32)
+        return tuple(np.concatenate(x) for x in zip(*parts))
 
     def drop_repeats(self, sel: np.ndarray) -> None:
         """Unselect (in place) every selected edge whose (source, target) an earlier selected
@@ -203,7 +258,10 @@ class EdgeLog:
     def append(self, outdeg: np.ndarray, dst: np.ndarray, kind: np.ndarray) -> None:
         arrs = {"outdeg": outdeg, "dst": dst, "kind": kind}
         for k, a in arrs.items():
-            a = np.ascontiguousarray(a, dtype=self.dtypes[k])
+            dtype = self.dtypes[k]
+            if k == "kind" and self.files is None and len(a) and int(a.max()) < 256:
+                dtype = np.uint8   # in memory, a byte per kind while they fit (finish() widens)
+            a = np.ascontiguousarray(a, dtype=dtype)
             self.counts[k] += len(a)
             if self.files is not None:
                 a.tofile(self.files[k])
@@ -218,7 +276,7 @@ class EdgeLog:
         self.files = {k: open(os.path.join(self.dir, k), "wb") for k in self.NAMES}
         for k in self.NAMES:
             for a in self.parts[k]:
-                a.tofile(self.files[k])
+                a.astype(self.dtypes[k], copy=False).tofile(self.files[k])
             self.parts[k] = []
         self.bytes = 0
 
@@ -228,18 +286,13 @@ class EdgeLog:
 
     def finish(self, kind_label, kind_req, labels, initial) -> ArrayGraph:
         if self.files is None:
-            # copied into place part by part, each part freed once copied: no second copy
+            # copied into place part by part, each part freed once copied: no second copy;
+            # kinds take one byte per edge when there are at most 256 of them
+            if len(kind_label) <= 256:
+                self.dtypes["kind"] = np.uint8
             arrs = {}
             for k in self.NAMES:
-                out = np.empty(self.counts[k], self.dtypes[k])
-                o = 0
-                parts = self.parts[k]
-                parts.reverse()
-                while parts:
-                    p = parts.pop()
-                    out[o:o + len(p)] = p
-                    o += len(p)
-                arrs[k] = out
+                arrs[k] = _assemble(self.parts[k], self.dtypes[k])
         else:
             arrs = {}
             for k in self.NAMES:

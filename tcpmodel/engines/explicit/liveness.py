@@ -79,13 +79,13 @@ def check_liveness(model, ex, prop, fairness: dict, graph, tree, truths):
         if prop.kind == "leads_to":
             q = truths(prop.goal, prop.reads)
             avoid = ~q
-            starts = np.flatnonzero(p & avoid)
+            starts = np.flatnonzero(p & avoid).astype(np.int32)   # 4 bytes per start
             if not p.any():
                 warnings.append(f"{prop.name}: the premise of leads_to is never reached "
                                 "(the property holds vacuously)")
         else:  # always eventually
             avoid = ~p
-            starts = np.flatnonzero(avoid)
+            starts = np.flatnonzero(avoid).astype(np.int32)
         lasso = find_lasso(graph, avoid, starts, strg, start_dist=tree.dist[starts],
                            init_tree=tree)
     assumed = ", ".join(f"{k}={v}" for k, v in fairness.items() if v != "none") or "no fairness"
@@ -196,7 +196,10 @@ def unknown(prop, reason: str) -> PropertyResult:
 def never_applicable(graph, fairness: dict) -> list[str]:
     """Fairness assumptions that no reachable state ever enables (vacuous assumptions)."""
     import numpy as np
-    kinds = np.flatnonzero(np.bincount(graph.kind, minlength=len(graph.kind_label)))
+    seen = np.zeros(len(graph.kind_label), bool)
+    for _, _, e0, e1 in graph.row_blocks():   # bincount would copy the kinds to int64
+        seen[graph.kind[e0:e1]] = True
+    kinds = np.flatnonzero(seen)
     used = {graph.labels[i][0] for i in set(graph.kind_label[kinds].tolist()) if i >= 0}
     return [f"fairness assumption {k} = {v} never applies: no reachable state enables it"
             for k, v in fairness.items() if v != "none" and k not in used]

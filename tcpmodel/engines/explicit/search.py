@@ -241,15 +241,18 @@ def _check_live(model, ex, live, res) -> None:
     from .fair_arrays import Tree
     from .graph_arrays import from_lists
     from .truths import StateTruths
+    from ...memory import give_back
     t0 = time.monotonic()
+    give_back()   # the search's temporaries, before the analysis allocates its own
     graph = ex.graph
     if graph is None:   # the reference engine's lists
         graph = from_lists(ex.edges, [i for i in range(len(ex.states)) if ex.parent[i] < 0])
     # the search's parents and action indices are the shortest-path tree from the initial
     # states (the BFS order, first discovery wins)
-    parent = ex.parent.array() if hasattr(ex.parent, "array") else ex.parent
-    via = ex.via.array() if hasattr(ex.via, "array") else ex.via
-    tree = Tree(np.asarray(parent, np.int32), np.asarray(via).astype(np.int16), ex.depths())
+    if hasattr(ex.parent, "array"):   # one array each from here on (not a second copy)
+        ex.parent, ex.via = ex.parent.array(), ex.via.array()
+    # depths from the level bounds: no array per state (start distances are all it serves)
+    tree = Tree(np.asarray(ex.parent, np.int32), np.asarray(ex.via), ex.depth_of())
     truths = StateTruths(model, ex, graph)
     lists = None   # LTL, and systems with an attacker: the reference lists (fair_cycles)
     seen_fairness = set()
