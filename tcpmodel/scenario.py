@@ -506,7 +506,11 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         flags = f[2] | (f[3] << 1) | (f[4] << 2) | (f[5] << 3)
         if flags != ln.flags or (ln.data is not None and bool(f[6]) != ln.data):
             return False
-        if ln.where is not None and not ln.where((s, False, pre, act, f, bindings_env(binds))):
+        # where: the state after the sending step; a forgery changes no endpoint, and its
+        # arrival (the same step here) is where_arrival's business, so an inject line's where
+        # reads the state the attacker forged in
+        sent = pre if ln.kind == "inject" else s
+        if ln.where is not None and not ln.where((sent, False, pre, act, f, bindings_env(binds))):
             fails.append((ln.index, s, act, pre, "where"))
             return False
         return True
