@@ -234,7 +234,8 @@ def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
     none_seg = (0, 0, False, False, False, False, 0, 0)
 
     def received(e):
-        return element(e[3].seg)[:8] if e[3].kind == "rcv" else none_seg
+        # a forged segment arrives in the inject step itself
+        return element(e[3].seg)[:8] if e[3].kind in ("rcv", "inject") else none_seg
 
     def sent(e):
         return element(e[3].sent)[:8] if e[3].out is not None and e[3].sent >= 0 else none_seg
