@@ -15,6 +15,11 @@ from tcpmodel.params import resolve as resolve_params
 from tcpmodel.system import ATTACK, ATTACKER_KINDS
 
 
+# a small space (10 k states, not 580 k) where the budgets still run out: 4 sequence numbers,
+# one segment per channel
+SMALL = {"seq_space": 4, "iss_b": 2, "rcv_wnd": 1, "capacity": 1}
+
+
 def kinds(model, limit=20000):
     """Attacker step kinds (and directions) taken anywhere in the first ``limit`` states."""
     ex = explore_reference(model.system, [], max_states=limit)
@@ -47,7 +52,7 @@ def test_budgets_per_action_are_counted_in_the_state():
                                         "attacker.ab": {"drop": 1, "inject": False,
                                                         "replay": False},
                                         "attacker.ba": {"drop": False, "inject": 2,
-                                                        "replay": False}})
+                                                        "replay": False}, **SMALL})
     m = build(chk, [])
     att = m.system.attacker
     ex = explore_reference(m.system, [])
@@ -131,7 +136,7 @@ def test_z3_and_promela_refuse_the_attacker_cleanly():
         assert "attacker" in err and "Traceback" not in err
 
 
-CASES = [("korg", {}), ("korg", {"attacker.preset": "off-path", "attacker.budget": 2}),
+CASES = [("korg", {}), ("korg", {"attacker.preset": "off-path", "attacker.budget": 2, **SMALL}),
          ("korg", {"attacker": "lossy"}), ("half-open", {"attacker": 1}),
          ("crash", {"attacker": 1, "channel": "fifo"}),
          ("korg", {"attacker.data": True, "data": 1, "attacker.values": "all",
