@@ -1,6 +1,6 @@
 """Attacker interfaces: presets, per-direction powers and budgets, recovery, the terminal rule,
 bad input; and the engines that must agree on the attacker (fast = reference; z3 and Promela
-refuse it cleanly)."""
+refuse it cleanly). scripts/attacker_engines.py compares the engines at the shipped sizes."""
 
 import pytest
 
