@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import expr as E
 from . import params as P
+from .attacker import resolve as resolve_attacker
 from .engines.explicit.liveness import resolve_fairness
 from .errors import InputError, did_you_mean
 from .props import Property, PropertyDef, compile_property, system_scope
@@ -18,7 +19,7 @@ from .system import ScriptStep, System
 from .tomlfile import TomlFile, check_keys, load_toml, names, table, table_array
 
 CHECK_KEYS = {"description", "variant", "params", "scripts", "define", "properties", "property",
-              "fairness", "strengthen"}
+              "fairness", "strengthen", "attacker"}
 PROPERTY_KEYS = {"name", "formula", "doc", "fairness", "strengthen"}
 
 
@@ -47,6 +48,8 @@ class Check:
     property_defs: list
     fairness: dict = field(default_factory=dict)
     overrides: dict = field(default_factory=dict)
+    attacker: object = None      # attacker.Attacker, or None
+    attacker_table: dict | None = None   # the [attacker] table as written (scenario files)
 
     @property
     def variant(self) -> str:
@@ -145,10 +148,14 @@ def check_from_toml(tf: TomlFile, *, overrides: dict | None = None, variant=None
         line = tf.key_line(k)
         return f"{line}: [params] {k}" if line else "[params]"
 
-    for k, v in (overrides or {}).items():
+    overrides = dict(overrides or {})
+    # --set attacker.KEY=VALUE edits the [attacker] table
+    table_sets = {k.split(".", 1)[1]: overrides.pop(k) for k in list(overrides)
+                  if k.startswith("attacker.")}
+    for k, v in overrides.items():
         P.coerce(k, v, where=f"--set {k}")  # reported against the command line, not the file
     merged = dict(raw_params)
-    merged.update(overrides or {})
+    merged.update(overrides)
     try:
         params = P.resolve(merged, file=tf.path, where_of=where_of)
     except InputError as e:
@@ -186,8 +193,20 @@ def check_from_toml(tf: TomlFile, *, overrides: dict | None = None, variant=None
     for pd in defs:
         resolve_fairness(pd.fairness, file=pd.src.file, where=pd.src.where("fairness"))
     defs = _strengthenings(d.get("strengthen", {}), defs, tf)
+    att_table = d.get("attacker")
+    where = (f"{tf.key_line('[attacker]') or ''}: [attacker]".lstrip(": ")
+             if att_table is not None else where_of("attacker"))
+    if table_sets:
+        if att_table is not None and not isinstance(att_table, dict):
+            raise InputError("[attacker] must be a table", file=tf.path, where=where)
+        att_table = dict(att_table or {}, **table_sets)
+        where = "--set attacker." + ", attacker.".join(table_sets)
+    flags_given = "attacker_flags" in raw_params or "attacker_flags" in overrides
+    attacker = resolve_attacker(att_table, params, file=tf.path, flags_given=flags_given,
+                                where=where)
+    overrides.update({"attacker." + k: v for k, v in table_sets.items()})
     return Check(Path(tf.path).stem, tf.path, str(d.get("description", "")), spec, params,
-                 scripts, defines, defs, fairness, dict(overrides or {}))
+                 scripts, defines, defs, fairness, overrides, attacker, att_table)
 
 
 def script_scope(m) -> E.Scope:
@@ -281,7 +300,7 @@ def _with_local_definitions(p: PropertyDef, defines: dict, lib: dict) -> Propert
 def build(check: Check, only: list[str] | None = None, reuse: System | None = None) -> Model:
     """Compose the system and compile the (selected) properties; ``reuse``: a system of the
     same check whose compiled rules may be taken over (a mutant of its variant)."""
-    system = System(check.spec, check.params, (), reuse)
+    system = System(check.spec, check.params, (), check.attacker, reuse=reuse)
     system.scripts = compile_scripts(check, system.machines)
     defs = check.property_defs
     if only:

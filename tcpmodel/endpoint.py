@@ -8,6 +8,8 @@ costs dictionary lookups rather than expression interpretation.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -362,6 +364,20 @@ class EndpointMachine:
         if out is None:
             out = self._memo[key] = self._react(code, event, segr, msl, issx)
         return out
+
+    @contextmanager
+    def choices_only(self, values) -> Iterator[None]:
+        """React as if each ISS list held only those of ``values`` it holds (a subset, so
+        every outcome is one of the full machine's).  For replaying a known run when the
+        lists are too long to enumerate (2^32 values in the z3 engine)."""
+        keep = frozenset(values)
+        saved = self.iss_choices, self._memo
+        self.iss_choices = tuple(tuple(v for v in sorted(keep) if v in c) for c in saved[0])
+        self._memo = {}
+        try:
+            yield
+        finally:
+            self.iss_choices, self._memo = saved
 
     def _react(self, code: int, event: int, segr: int, msl: bool, issx: int) -> tuple:
         local = self.decode(code)

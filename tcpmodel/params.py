@@ -20,6 +20,7 @@ class Param:
 
 
 UNBOUNDED = "unbounded"
+ATTACKER_PRESETS = ("on-path", "off-path", "lossy")   # the threat models of attacker.py
 
 SCHEMA = {p.name: p for p in [
     Param("seq_space", 8, "sequence numbers are taken modulo this (the explicit engine: up to "
@@ -55,10 +56,11 @@ SCHEMA = {p.name: p for p in [
     Param("spurious_rto", False,
           "a retransmission may fire while the original, or a peer segment that would change "
           "this endpoint (its ACK), is still in flight", "bool"),
-    Param("attacker", 0, "budget of an attacker on the network: each step drops any segment or "
-          "injects one with chosen flags, SEQ and ACK", "int", 0, 8),
+    Param("attacker", 0, "an attacker on the network: a budget of actions for an on-path "
+          "attacker (drop, forge, replay), 'unbounded', or a preset: 'on-path', 'off-path' "
+          "(blind injection), 'lossy', or 'none' (see [attacker] in check files)", "attacker", 0, 64),
     Param("attacker_flags", ["SYN", "SYN,ACK", "ACK", "RST", "RST,ACK"],
-          "the control-flag patterns the attacker may inject; DATA in a pattern adds a data "
+          "the control-flag patterns the attacker may forge; DATA in a pattern adds a data "
           "octet (\"ACK,DATA\", \"FIN,DATA\", \"DATA\": an octet without flags)", "flag_list"),
     Param("keepalive", False, "idle synchronized endpoints send keep-alives (RFC 9293 §3.8.4)",
           "bool"),
@@ -103,14 +105,20 @@ def coerce(name: str, value, *, file: str | None = None, where: str | None = Non
                     raise bad(f"unknown control flag '{f.strip()}'",
                               f'{name} = ["SYN", "RST,ACK", "FIN,DATA"]')
         return value
-    if p.kind == "int_or_unbounded" and value == UNBOUNDED:
+    if p.kind in ("int_or_unbounded", "attacker") and value == UNBOUNDED:
         return value
+    if p.kind == "attacker" and isinstance(value, str):
+        if value in ATTACKER_PRESETS or value == "none":
+            return value
+        raise bad("not a budget, 'unbounded', 'none' or a preset", f'{name} = "off-path" (or '
+                  + ", ".join(ATTACKER_PRESETS) + ")")
     if p.kind == "int_or_list" and isinstance(value, list):
         if not value:
             raise bad("the list is empty", f"{name} = [{p.default}]")
         return [coerce(name, v, file=file, where=where) for v in value]
     if not isinstance(value, int) or isinstance(value, bool):
-        extra = " or 'unbounded'" if p.kind == "int_or_unbounded" else ""
+        extra = (" or 'unbounded'" if p.kind == "int_or_unbounded" else
+                 ", 'unbounded' or a preset" if p.kind == "attacker" else "")
         raise bad(f"expected an integer{extra}", f"{name} = {p.default}")
     if not p.lo <= value <= p.hi:
         raise bad(f"must be between {p.lo} and {p.hi}", f"{name} = {p.default}")

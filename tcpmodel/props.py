@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from . import expr as E
+from . import ltl
 from .errors import InputError
 from .spec import Src, Text, parse_text
 from .system import INCA, PCA, SIDES, System
@@ -53,9 +54,48 @@ class PropertyDef:
 
 @dataclass
 class Formula:
-    kind: str              # always, sometimes, eventually, leads_to, always_eventually
-    body: Text             # P
+    kind: str              # always, sometimes, eventually, leads_to, always_eventually, ltl
+    body: Text | None      # P (None for ltl)
     goal: Text | None = None  # Q of leads_to
+    ltl: tuple | None = None  # ltl: the formula (tcpmodel.ltl), its atoms numbered...
+    atoms: list | None = None  # ... as Texts
+
+
+def _is_classic(toks) -> bool:
+    """The formula is one of the forms before full LTL: ``always P``, ``sometimes P``,
+    ``eventually P``, ``always eventually P`` or ``P leads_to Q`` with temporal-free P, Q."""
+    words = [t for i, t in enumerate(toks) if t.kind == "name" and t.text in ltl.TEMPORAL_WORDS
+             and not (i and toks[i - 1].text == ".")
+             and not (i + 1 < len(toks) and toks[i + 1].text == ".")]
+    first = toks[0]
+    if (first.kind == "name" and first.text == "sometimes") or not words:
+        return True   # (no temporal operator at all: the classic parse explains the forms)
+    lead = 0
+    if words and words[0] is first and first.text in ("always", "eventually"):
+        lead = 1
+        if first.text == "always" and len(words) > 1 and words[1] is toks[1] \
+                and words[1].text == "eventually":
+            lead = 2
+    rest = words[lead:]
+    if lead:
+        return not rest
+    if len(rest) != 1 or rest[0].text != "leads_to":
+        return False
+    depth = 0
+    for t in toks:   # the classic parse splits at leads_to: it must not be inside parentheses
+        if t is rest[0]:
+            return depth == 0
+        depth += {"(": 1, ")": -1}.get(t.text, 0) if t.kind == "op" else 0
+    return False
+
+
+def _parse_ltl(p: PropertyDef, text: str) -> Formula:
+    try:
+        f, atoms = ltl.parse(text)
+    except E.ExprError as err:
+        raise E.located(err, text, file=p.src.file, where=p.src.where("formula")) from None
+    texts = [Text(text, node, p.src, "formula") for node in atoms]
+    return Formula("ltl", None, ltl=f, atoms=texts)
 
 
 def parse_formula(p: PropertyDef) -> Formula:
@@ -70,6 +110,8 @@ def parse_formula(p: PropertyDef) -> Formula:
         raise E.located(err, text, file=p.src.file, where=p.src.where("formula")) from None
     first = toks[0]
     second = toks[1] if len(toks) > 1 else None
+    if first.kind != "end" and not _is_classic(toks):
+        return _parse_ltl(p, text)
 
     def sub(start: int, stop: int | None = None) -> Text:
         body = text[start:stop] if stop is not None else text[start:]
@@ -111,6 +153,7 @@ class Property:
     src: Src | None = None
     reads: frozenset = frozenset()   # names the formula reads, definitions expanded
     parsed: Formula | None = None    # the formula's syntax (for exporters)
+    atoms: list | None = None          # ltl: the compiled atoms (state tests), by number
     strengthen: Text | None = None     # the strengthening, parsed and type-checked
     strengthen_test: object = None     # ... and compiled: the explicit engine can check it
     premise: "Property | None" = None  # always (P implies Q): "sometimes P", against vacuity
@@ -173,8 +216,8 @@ def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
     signal_enum = E.Enum("signal", tuple(ma.signals) + ("none",))
     rule_enum = E.Enum("rule", tuple(r.id for r in ma.rules) + ("none",))
     kind_enum = E.Enum("step kind", ("call", "rcv", "timer", "loss", "dup", "crash", "drop",
-                                      "inject"))
-    who = {"loss": 2, "dup": 2, "drop": 3, "inject": 3}
+                                      "inject", "replay"))
+    who = {"loss": 2, "dup": 2, "drop": 3, "inject": 3, "replay": 3}
     sc.slot("step.actor", actor_enum, lambda e: who.get(e[3].kind, e[3].side))
     sc.slot("step.event", event_enum,
             lambda e: system.events.index(e[3].kind) if e[3].event < 0 else e[3].event)
@@ -191,7 +234,8 @@ def system_scope(system: System, macros: dict, params: dict) -> E.Scope:
     none_seg = (0, 0, False, False, False, False, 0, 0)
 
     def received(e):
-        return element(e[3].seg)[:8] if e[3].kind == "rcv" else none_seg
+        # a forged segment arrives in the inject step itself
+        return element(e[3].seg)[:8] if e[3].kind in ("rcv", "inject") else none_seg
 
     def sent(e):
         return element(e[3].sent)[:8] if e[3].out is not None and e[3].sent >= 0 else none_seg
@@ -240,6 +284,9 @@ def compile_property(p: PropertyDef, scope: E.Scope) -> Property:
         except E.ExprError as err:
             raise t.fail(err) from None
 
+    if f.kind == "ltl":
+        return _compile_ltl(p, f, comp, macros)
+
     body = comp(f.body)
     goal = comp(f.goal) if f.goal else None
     used = E.names_used(f.body.node, macros) | (E.names_used(f.goal.node, macros) if f.goal else set())
@@ -267,6 +314,23 @@ def compile_property(p: PropertyDef, scope: E.Scope) -> Property:
         prop.strengthen = t
         prop.strengthen_test = comp(t).fn
     return prop
+
+
+def _compile_ltl(p: PropertyDef, f: Formula, comp, macros) -> Property:
+    """A full-LTL property: atoms are state formulas, checked on the liveness engine."""
+    if p.strengthen is not None:
+        src = p.strengthen_src or p.src
+        raise src.error("only always/sometimes properties take a strengthening, not ltl",
+                        "strengthen" if p.strengthen_src is None else p.name)
+    fns = [comp(t).fn for t in f.atoms]
+    used: set = set()
+    for t in f.atoms:
+        used |= E.names_used(t.node, macros)
+    if any(n.split(".")[0] in STEP_ROOTS for n in used):
+        raise p.src.error(f"an LTL property cannot read step names ({', '.join(sorted(used))})",
+                          "formula", "use state names only, or an always/sometimes property")
+    return Property(p.name, "ltl", p.formula, p.doc, None, None, False, "terminal" in used,
+                    None, p.src, frozenset(used), f, atoms=fns)
 
 
 def premise_of(node: E.Node, macros: dict) -> E.Node | None:

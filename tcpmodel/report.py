@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .params import SCHEMA
+from .tomlfile import toml_value
 from .trace import render_text
 
 
@@ -14,8 +15,8 @@ def _params_line(params: dict) -> str:
 def _fmt(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, list):
-        return "[" + ",".join(map(str, v)) + "]"
+    if isinstance(v, list):   # quoted strings: ["SYN", "SYN,ACK"], not [SYN,SYN,ACK]
+        return "[" + ",".join(toml_value(x) for x in v) + "]"
     return str(v)
 
 

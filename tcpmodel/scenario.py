@@ -28,18 +28,20 @@ from .tomlfile import TomlFile, check_keys, load_toml, names, table_array, toml_
 from .trace import build_trace
 
 LINE_KEYS = {"send", "by", "via", "fate", "name", "where", "arrive", "call", "crash", "timeout",
-             "dup", "then", "note", "data", "signal", "inject", "to", "reply", "where_arrival",
-             "never", "nothing"}
+             "dup", "then", "note", "data", "signal", "inject", "to", "lose", "drop", "replay",
+             "rule", "reply", "where_arrival", "never", "nothing"}
 FATES = ("arrives", "lost", "dropped", "delayed")
-KINDS = ("call", "rcv", "timer", "loss", "dup", "crash", "drop", "inject")
-LINE_KINDS = ("send", "inject", "arrive", "call", "crash", "timeout", "dup", "never", "nothing")
+KINDS = ("call", "rcv", "timer", "loss", "dup", "crash", "drop", "inject", "replay")
+LINE_KINDS = ("send", "inject", "arrive", "call", "crash", "timeout", "dup", "lose", "drop",
+              "replay", "never", "nothing")
+NAMED_KINDS = {"arrive": "rcv", "dup": "dup", "lose": "loss", "drop": "drop", "replay": "replay"}
 ENDPOINT_KINDS = ("call", "rcv", "timer")   # steps an endpoint takes ("and then nothing")
 # keys that mean something only on some kinds of line (a typo'd kind must not be ignored)
 LINE_ONLY = {"via": ("send", "inject"), "fate": ("send", "inject"), "name": ("send", "inject"),
              "where": ("send", "inject", "arrive"), "data": ("send", "inject"),
              "by": ("send", "call", "timeout"), "to": ("inject",)}
 SCENARIO_KEYS = {"title", "source", "variant", "expect", "params", "scripts", "allow", "start",
-                 "line", "define", "note"}
+                 "line", "define", "note", "attacker"}
 
 
 def scenarios_dir() -> Path:
@@ -65,9 +67,10 @@ class Line:
     where: object = None
     where_text: str | None = None
     then: dict = field(default_factory=dict)   # side -> state index
+    signal: str | None = None                  # the completing step must signal this ("none")
+    rule: str | None = None                    # ... and be handled by this rule
     holds: object = None                       # then's formula, on the completing step
     holds_text: str | None = None
-    signal: str | None = None                  # the completing step must signal this ("none")
     reply_none: bool = False                   # the arrival sends nothing
     arrival: object = None                     # where_arrival: on the arrival step
     arrival_text: str | None = None
@@ -101,6 +104,10 @@ class Line:
             return "and then nothing: no endpoint takes another step"
         if self.kind == "dup":
             return f"the network duplicates '{self.target}'"
+        if self.kind == "lose":
+            return f"the network loses '{self.target}'"
+        if self.kind in ("drop", "replay"):
+            return f"the attacker {self.kind}s '{self.target}'"
         if self.kind == "crash":
             return f"{who} crashes"
         return f"{who}: {self.event}"
@@ -167,8 +174,12 @@ def load_scenario(name_or_path: str, *, variant: str | None = None,
     check_keys(d, SCENARIO_KEYS, file=tf.path, where="top level")
     expect = _expect(tf)
     # the scenario's model is a check: the same params, scripts and definitions
-    model_part = TomlFile(tf.path, {k: d[k] for k in ("params", "scripts", "define") if k in d},
-                          tf.text)
+    model = {k: d[k] for k in ("params", "scripts", "define", "attacker") if k in d}
+    if "attacker" in d or model.get("params", {}).get("attacker", 0) not in (0, None):
+        # a scenario may pin forged numbers with 'where': search every value, not one per class
+        att = d.get("attacker", {})
+        model["attacker"] = dict({"values": "all"}, **att) if isinstance(att, dict) else att
+    model_part = TomlFile(tf.path, model, tf.text)
     check = check_from_toml(model_part, overrides=overrides,
                             variant=_variant(variant, tf, expect))
     allow = names(d, "allow", tf, 'allow = ["loss", "timer"]')
@@ -249,10 +260,13 @@ def compile_lines(sc: Scenario, model) -> None:
             ln.fate = raw.get("fate", "arrives")
             if ln.fate not in FATES:
                 raise src.error(f"unknown fate '{ln.fate}'", "fate", did_you_mean(ln.fate, FATES))
-            if (kind == "inject" or ln.fate == "dropped") and not system.attack_budget:
+            if (kind == "inject" or ln.fate == "dropped") and system.attacker is None:
                 raise src.error("only the attacker injects or drops segments, and attacker = 0",
                                 kind if kind == "inject" else "fate",
                                 "set attacker = 1 (or more) in [params]")
+            if kind == "inject" and ln.fate != "arrives":
+                raise src.error("a forged segment reaches its receiver at once", "fate",
+                                "leave out fate (its reply may be delayed, lost or dropped)")
             if "data" in raw:
                 ln.data = bool(raw["data"])
             if kind == "inject":
@@ -272,7 +286,10 @@ def compile_lines(sc: Scenario, model) -> None:
                                                      sc, names_so_far)
             if ln.name:
                 names_so_far.append(ln.name)
-        elif kind in ("arrive", "dup"):
+        elif kind in NAMED_KINDS:
+            if kind in ("drop", "replay") and system.attacker is None:
+                raise src.error(f"only the attacker can {kind} a segment, and there is none",
+                                kind, "add an [attacker] table, or attacker = 1 in [params]")
             ln.target = raw[kind]
             if ln.target not in names_so_far:
                 raise src.error(f"no earlier line is named '{ln.target}'", kind,
@@ -303,8 +320,12 @@ def compile_lines(sc: Scenario, model) -> None:
             if ln.event not in ma.spec.events.get("timer", ()):
                 raise src.error(f"unknown timer '{ln.event}'", "timeout",
                                 did_you_mean(str(ln.event), ma.spec.events.get("timer", ())))
+        ln.rule = raw.get("rule")
+        if ln.rule is not None and ln.rule not in {r.id for r in ma.rules}:
+            raise src.error(f"unknown rule '{ln.rule}'", "rule",
+                            did_you_mean(str(ln.rule), [r.id for r in ma.rules]))
         if kind in ("never", "nothing"):
-            extra = [k for k in ("then", "signal", "by", "to") if k in raw]
+            extra = [k for k in ("then", "signal", "by", "to", "rule") if k in raw]
             if extra:
                 raise src.error(f"a '{kind}' line takes no step, so no '{extra[0]}'", extra[0],
                                 "put it on the line before")
@@ -443,6 +464,9 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         if ln.signal is not None and (signal or "none") != ln.signal:
             fails.append((ln.index, s, act, pre, "signal"))
             return None
+        if ln.rule is not None and system.rule_id(act) != ln.rule:
+            fails.append((ln.index, s, act, pre, "rule"))
+            return None
         if not then_ok(ln, s):
             fails.append((ln.index, s, act, pre, "then"))
             return None
@@ -465,22 +489,29 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
                 return False
         return True
 
-    def match_send(ln, act, s, pre, binds):
-        if act.sent < 0:
-            return False
+    def match_send(ln, act, s, pre, binds, chained=False):
+        """The step sends (or, for an inject line, forges) the line's segment; a reply to a
+        forged segment matches a send line only right after the inject line."""
         if ln.kind == "inject":
-            if act.kind != "inject" or act.side != 1 - ln.side:
+            if act.kind != "inject" or act.side != ln.side:
                 return False
-        elif act.kind == "inject" or act.side != ln.side:
-            return False
+            seg = act.seg
+        else:
+            if act.sent < 0 or act.side != ln.side or (act.kind == "inject" and not chained):
+                return False
+            seg = act.sent
         if ln.via is not None and act.kind != ln.via:
             return False
-        segr = system.split(act.sent)[0]
+        segr = system.split(seg)[0]
         f = seg_fields(segr)
         flags = f[2] | (f[3] << 1) | (f[4] << 2) | (f[5] << 3)
         if flags != ln.flags or (ln.data is not None and bool(f[6]) != ln.data):
             return False
-        if ln.where is not None and not ln.where((s, False, pre, act, f, bindings_env(binds))):
+        # where: the state after the sending step; a forgery changes no endpoint, and its
+        # arrival (the same step here) is where_arrival's business, so an inject line's where
+        # reads the state the attacker forged in
+        sent = pre if ln.kind == "inject" else s
+        if ln.where is not None and not ln.where((sent, False, pre, act, f, bindings_env(binds))):
             fails.append((ln.index, s, act, pre, "where"))
             return False
         return True
@@ -494,7 +525,7 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         res = [nxt]
         if chain and nxt[0] < len(lines) and act.sent >= 0:
             ln2 = lines[nxt[0]]
-            if ln2.kind in ("send", "inject") and match_send(ln2, act, s, pre, binds):
+            if ln2.kind == "send" and match_send(ln2, act, s, pre, binds, chained=True):
                 res += _after_send(ln2, nxt[0], act, s, pre, binds, chain=False)
         return res
 
@@ -527,7 +558,8 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
             matched = True
         elif ln.kind == "arrive" and act.kind == "rcv" and act.seg == dict(binds)[ln.target]:
             matched = arrival_ok(ln, act, s, pre, binds)
-        elif ln.kind == "dup" and act.kind == "dup" and act.seg == dict(binds)[ln.target]:
+        elif ln.kind in NAMED_KINDS and act.kind == NAMED_KINDS[ln.kind] and \
+                act.seg == dict(binds)[ln.target]:
             matched = True
         if matched:
             res += completed(k, binds, ln, s, act, pre)
@@ -536,8 +568,13 @@ def search(sc: Scenario, model, *, max_states: int = 2_000_000,
         return res
 
     def _after_send(ln, k, act, s, pre, binds, chain=True):
+        seg = act.seg if ln.kind == "inject" else act.sent
         if ln.name:
-            binds = tuple(sorted(dict(binds, **{ln.name: act.sent}).items()))
+            binds = tuple(sorted(dict(binds, **{ln.name: seg}).items()))
+        if ln.kind == "inject":   # a forged segment has arrived already; its reply may follow
+            if not arrival_ok(ln, act, s, pre, binds):
+                return []
+            return completed(k, binds, ln, s, act, pre, chain=chain)
         if ln.fate == "delayed":
             return completed(k, binds, ln, s, act, pre, chain=False)
         if act.overflow:
@@ -715,6 +752,8 @@ def _explain(out: Outcome, system, node, lines, fails) -> None:
             desc = _act_text(system, act)
             if why == "then":
                 desc += f" (leaves A {ma.state_name(st[0])}, B {mb.state_name(st[1])})"
+            elif why == "rule":
+                desc += f" (handled by {system.rule_id(act)})"
             elif why == "signal":
                 desc += f" (signals {act.out.signal if act.out and act.out.signal else 'nothing'})"
             elif why == "holds":
@@ -735,11 +774,14 @@ def _explain(out: Outcome, system, node, lines, fails) -> None:
 
 
 def _act_text(system, act) -> str:
-    who = "network" if act.kind in ("loss", "dup") else SIDES[act.side]
+    who = ("network" if act.kind in ("loss", "dup") else
+           "attacker" if act.kind in ("drop", "replay") else SIDES[act.side])
     text = f"{who}: {system.event_name(act)}"
     if act.kind == "rcv":
         text += f" of {system.seg_text(act.seg)}"
-    if act.kind in ("loss", "dup"):
+    if act.kind == "inject":
+        text += f" of the forged {system.seg_text(act.seg)}"
+    if act.kind in ("loss", "dup", "drop", "replay"):
         text += f" {system.seg_text(act.seg)}"
     if act.sent >= 0:
         text += f", sends {system.seg_text(act.sent)}"

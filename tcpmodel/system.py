@@ -4,7 +4,13 @@ A global state is a flat tuple (see the ``EA``.. ``ATTACK`` indices)::
 
     (A local, B local, A script pc, B script pc, A incarnation, B incarnation,
      losses used, duplications used, crashes used, channel A->B, channel B->A,
-     attacker budget used)
+     attacker budgets used)
+
+The attacker (``attacker.py``: what it may do per direction, within which budgets) drops
+or replays segments in flight, and forges segments that reach their receiver at once: a forged
+segment is one step of its receiver, with one representative per class of SEQ/ACK values the
+receiver's rules tell apart (``forge.py``).  Its steps are never forced, so a state where only
+the attacker could act is *terminal* (a run may stop there).
 
 Channels hold segment codes: the rule-visible part (seq, ack, flags, data) times
 ``ghost_radix`` plus a ghost tag (sender's and receiver's incarnation when it was
@@ -22,21 +28,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .attacker import Attacker
+from .attacker import resolve as resolve_attacker
 from .endpoint import FLAG_BIT, NO_SEG, EndpointMachine, Outcome
+from .forge import Forger, patterns
 from .params import UNBOUNDED
 
 EA, EB, PCA, PCB, INCA, INCB, LOSS, DUP, CRASH, AB, BA, ATTACK = range(12)
 SIDES = ("A", "B")
 OUT = (AB, BA)   # channel a side sends on
 IN = (BA, AB)    # channel a side receives from
-NET_EVENTS = ("loss", "dup", "crash", "drop", "inject")
+NET_EVENTS = ("loss", "dup", "crash", "drop", "inject", "replay")
+ATTACKER_KINDS = ("drop", "inject", "replay")
+_DEFAULT = object()
 
 
 class Action(NamedTuple):
-    kind: str            # call, rcv, timer, loss, dup, crash, drop, inject (the attacker's)
-    side: int            # acting endpoint; for loss/dup/drop/inject the (apparent) sender
-    event: int           # machine event index, or -1
-    seg: int             # segment involved (received, lost, duplicated), full code, or -1
+    kind: str            # call, rcv, timer, loss, dup, crash; the attacker's drop, inject, replay
+    side: int            # acting endpoint (inject: the receiver); loss/dup/drop/replay: the sender
+    event: int           # machine event index (inject: the receiver's segment event), or -1
+    seg: int             # segment involved (received, forged, lost, copied), full code, or -1
     out: Outcome | None  # rule outcome for endpoint steps
     sent: int            # full code of the segment sent, or -1
     overflow: bool       # the sent segment did not fit in the channel and was dropped
@@ -55,8 +66,10 @@ class ScriptStep:
 class System:
     """Two endpoints over two faulty channels; see the module docstring for the state layout."""
 
-    def __init__(self, spec, params: dict, scripts: tuple, reuse: "System | None" = None):
-        """``reuse``: a system of the same variant and parameters (differing in a few rules)
+    def __init__(self, spec, params: dict, scripts: tuple, attacker: Attacker | None = _DEFAULT,
+                 reuse: "System | None" = None):
+        """``attacker``: the attacker's interface (default: from the ``attacker`` parameter);
+        ``reuse``: a system of the same variant and parameters (differing in a few rules)
         whose compiled rules are taken over (see ``EndpointMachine``)."""
         self.spec = spec
         self.params = params
@@ -79,9 +92,14 @@ class System:
         self.spurious_rto = params["spurious_rto"]
         self.overflow_drop = params["overflow"] == "drop"
         self.events = self.machines[0].events + NET_EVENTS
-        self.attack_budget = params["attacker"]
-        # every forgeable segment: n^2 codes per flag pattern, so only built for an attacker
-        self.injectable = self._injectable(params["attacker_flags"]) if self.attack_budget else []
+        if attacker is _DEFAULT:
+            attacker = resolve_attacker(None, params)
+        self.attacker = attacker
+        self.recovery = bool(attacker and attacker.recovery)
+        self.forgers = None
+        if attacker and any(p.allows("inject") for p in attacker.powers):
+            self.forgers = tuple(Forger(m, attacker.flags, attacker.data, attacker.values)
+                                 for m in self.machines)
 
     # ------------------------------------------------------------ interface
 
@@ -266,45 +284,96 @@ class System:
                     n[DUP] += 1
                     out.append((Action("dup", side, -1, full, None, -1, False, False), tuple(n)))
 
-        if s[ATTACK] < self.attack_budget:
+        if self.attacker is not None:
             self._attacker(s, out)
 
-    def _injectable(self, patterns) -> list:
-        """Rule-visible codes of every segment the attacker may forge: each flag pattern with
-        every SEQ (and every ACK when the pattern has ACK); DATA in a pattern is one octet."""
+    @property
+    def attack_budget(self) -> int | None:
+        """The attacker's total budget (None: unbounded; 0: no attacker)."""
+        return 0 if self.attacker is None else self.attacker.budget
+
+    @property
+    def injectable(self) -> list:
+        """Rule-visible codes of every segment the attacker may forge: each of its flag
+        patterns (DATA in a pattern, or the interface's ``data``, adds one octet) with every SEQ
+        (and every ACK when the pattern has ACK)."""
+        if self.forgers is None:
+            return []
         seg = self.machines[0].seg
         n = self.params["seq_space"]
         out = []
-        for pat in patterns:
-            names = {f.strip() for f in pat.split(",")}
-            bits = sum(FLAG_BIT[f] for f in names - {"DATA"})
-            data = int("DATA" in names)
+        for bits, data in patterns(self.attacker.flags, self.attacker.data):
             acks = range(n) if bits & FLAG_BIT["ACK"] else (0,)
             out += [seg.pack(q, a, bits, data) for q in range(n) for a in acks]
         return list(dict.fromkeys(out))
 
     def _attacker(self, s: tuple, out: list) -> None:
-        """Drop any segment in flight, or inject a forged one towards either endpoint."""
-        for side in (0, 1):
+        """Drop or replay a segment in flight, or forge one that reaches its receiver, as the
+        attacker's interface and budgets allow."""
+        att = self.attacker
+        used = s[ATTACK]
+        for side in (0, 1):   # direction side: segments from side to 1 - side
             ch = s[OUT[side]]
-            for full in dict.fromkeys(ch):
-                n = list(s)
-                n[OUT[side]] = _remove(ch, full)
-                n[ATTACK] += 1
-                out.append((Action("drop", side, -1, full, None, -1, False, False), tuple(n)))
+            if not ch:
+                continue
+            nd = att.spend(used, side, "drop")
+            if nd is not None:
+                for full in dict.fromkeys(ch):
+                    n = list(s)
+                    n[OUT[side]] = _remove(ch, full)
+                    n[ATTACK] = nd
+                    out.append((Action("drop", side, -1, full, None, -1, False, False), tuple(n)))
+            nr = att.spend(used, side, "replay")
+            if nr is not None and len(ch) < self.cap:
+                for full in dict.fromkeys(ch):
+                    n = list(s)
+                    n[OUT[side]] = self._add(ch, full)   # a replay is a later send: FIFO tail
+                    n[ATTACK] = nr
+                    out.append((Action("replay", side, -1, full, None, -1, False, False),
+                                tuple(n)))
+        if self.forgers is None:
+            return
         for target in (0, 1):
-            ch = s[IN[target]]
-            if len(ch) >= self.cap:
+            ni = att.spend(used, 1 - target, "inject")
+            if ni is None:
                 continue
             m = self.machines[target]
-            rinc = 0 if m.state_of(s[target]) == m.initial else s[INCA + target]
-            for segr in self.injectable:
-                full = segr * self.ghost_radix + rinc  # sender incarnation 0: nobody's
-                n = list(s)
-                n[IN[target]] = self._add(ch, full)
-                n[ATTACK] += 1
-                out.append((Action("inject", 1 - target, -1, full, None, full, False, False),
-                            tuple(n)))
+            code = s[target]
+            st = m.state_of(code)
+            inc = s[INCA + target]
+            rinc = 0 if st == m.initial else inc
+            spent = s[:ATTACK] + (ni,)
+            expired = None
+
+            def msl_of(ev, st=st, m=m, target=target):
+                nonlocal expired
+                if (st, ev) not in m.uses_msl:
+                    return False
+                if expired is None:
+                    expired = self.msl_expired(s, target)
+                return expired
+
+            for ch in self.forgers[target].choices(code, msl_of, inc):
+                full = ch.segr * self.ghost_radix + rinc   # sender incarnation 0: nobody's
+                for o in ch.outcomes:
+                    self._apply(spent, target, "inject", ch.event, o, out, seg=full)
+
+    def forged_class(self, pre: tuple, act: Action):
+        """The class (``forge.Choice``) of the segment an inject step forged in state ``pre``:
+        the values with the same effect (also when the model enumerates every value)."""
+        target = act.side
+        m = self.machines[target]
+        st = m.state_of(pre[target])
+        segr = act.seg // self.ghost_radix
+        forgers = self.forgers
+        if self.attacker.values != "classes":
+            if getattr(self, "_class_forgers", None) is None:
+                att = self.attacker
+                self._class_forgers = tuple(Forger(x, att.flags, att.data) for x in self.machines)
+            forgers = self._class_forgers
+        return forgers[target].class_of(
+            pre[target], lambda ev: (st, ev) in m.uses_msl and self.msl_expired(pre, target),
+            pre[INCA + target], segr)
 
     def _add(self, ch: tuple, full: int) -> tuple:
         if self.fifo:
@@ -323,13 +392,22 @@ class System:
         return self.machines[0].seg.text(self.split(full)[0])
 
     def event_name(self, a: Action) -> str:
-        if a.kind in NET_EVENTS:
+        if a.kind in NET_EVENTS and a.kind != "inject":
             return a.kind
         return self.machines[a.side].events[a.event]
 
     def fair_label(self, a: Action):
         """The fairness label of a step: per-segment delivery on a channel, a timer, a script
-        step of one side; faults (loss, duplication, crash) are never forced, so None."""
+        step of one side; faults (loss, duplication, crash) are never forced, so None; the
+        attacker's steps are never forced either, and labelled so liveness can tell them
+        apart (``("attacker", kind)``)."""
+        if a.kind in ATTACKER_KINDS:
+            if a.kind == "drop" and self.attacker.powers[a.side].observe:
+                # an attacker that reads the channel intercepts the segment: for fairness that
+                # stands for its delivery (Korg's attacker owns the channel), unlike a blind loss
+                return ("attacker", "drop", ("deliver_ab" if a.side == 0 else "deliver_ba",
+                                             a.seg // self.ghost_radix))
+            return ("attacker", a.kind)
         if a.kind == "rcv":
             return ("deliver_ba" if a.side == 0 else "deliver_ab", a.seg // self.ghost_radix)
         if a.kind == "timer":

@@ -16,8 +16,8 @@ from .system import SIDES, Action, System
 @dataclass
 class Step:
     index: int
-    kind: str                 # call, rcv, timer, loss, dup, crash, drop, inject
-    actor: str                # A, B, network or attacker
+    kind: str                 # call, rcv, timer, loss, dup, crash, drop, inject, replay
+    actor: str                # A, B, network or attacker (inject: the receiver acts on it)
     event: str
     rule: str | None
     received: str | None      # segment text (RFC notation)
@@ -88,18 +88,26 @@ def build_trace(system: System, start: tuple, moves: list, loop_start: int | Non
 def describe_step(system: System, index: int, pre: tuple, act: Action, post: tuple) -> Step:
     machines = system.machines
     kind = act.kind
-    actor = ("network" if kind in ("loss", "dup") else "attacker" if kind in ("drop", "inject")
-             else SIDES[act.side])
+    actor = ("network" if kind in ("loss", "dup") else
+             "attacker" if kind in ("drop", "inject", "replay") else SIDES[act.side])
     event = system.event_name(act)
     received = sent = moved = direction = None
-    if kind == "rcv":
+    if kind == "inject" and act.out is None:
+        # a forged segment put in flight, received by a later step (tcpmodel conform's tester
+        # builds these; the model's attacker delivers at once): the sender is act.side
+        moved = system.seg_text(act.seg)
+        direction = f"{SIDES[act.side]}->{SIDES[1 - act.side]}"
+        return Step(index, kind, "attacker", event, None, None, None, moved, direction,
+                    act.overflow, act.stale, None, machines[0].state_name(post[0]),
+                    machines[1].state_name(post[1]), {}, "attacker: forges this segment")
+    if kind in ("rcv", "inject"):
         received = system.seg_text(act.seg)
         direction = f"{SIDES[1 - act.side]}->{SIDES[act.side]}"
     if act.sent >= 0:
         sent = system.seg_text(act.sent)
         if direction is None:
             direction = f"{SIDES[act.side]}->{SIDES[1 - act.side]}"
-    if kind in ("loss", "dup", "drop"):
+    if kind in ("loss", "dup", "drop", "replay"):
         moved = system.seg_text(act.seg)
         direction = f"{SIDES[act.side]}->{SIDES[1 - act.side]}"
     changes = {}
@@ -112,10 +120,10 @@ def describe_step(system: System, index: int, pre: tuple, act: Action, post: tup
     return Step(index, kind, actor, event, system.rule_id(act), received, sent, moved, direction,
                 act.overflow, act.stale, act.out.signal if act.out else None,
                 machines[0].state_name(post[0]), machines[1].state_name(post[1]), changes,
-                _note(system, act))
+                _note(system, act, pre))
 
 
-def _note(system: System, act: Action) -> str:
+def _note(system: System, act: Action, pre: tuple) -> str:
     who = SIDES[act.side]
     if act.kind in ("call", "timer"):
         # the variant's own words for its events ([diagram] labels), else the event name
@@ -131,9 +139,13 @@ def _note(system: System, act: Action) -> str:
     if act.kind == "crash":
         return f"{who}: crash (TCB lost)"
     if act.kind == "inject":
-        return "attacker: forges this segment"
+        ch = system.forged_class(pre, act)
+        odds = f" ({ch.size} of {ch.space} values)" if ch is not None else ""
+        return f"{who}: receives a forged segment{odds}"
     if act.kind == "drop":
         return "attacker: drops the segment"
+    if act.kind == "replay":
+        return "attacker: replays the segment"
     return ""
 
 
@@ -156,8 +168,12 @@ def _lines(step: Step) -> list[str]:
             rows.append(_seg_cell("...", step.received, "-->"))
         else:
             rows.append(_seg_cell("<--", step.received, "..."))
+    if step.kind == "inject":   # forged as if by the other side, received at once (or in flight)
+        seg = step.received or step.moved
+        rows.append(_seg_cell("~~~", seg, "~~>") if sender_is_a
+                    else _seg_cell("<~~", seg, "~~~"))
     if step.sent:
-        a_sends = step.actor == "A" or (step.actor == "attacker" and step.direction == "A->B")
+        a_sends = step.actor == "A" or (step.kind == "inject" and not sender_is_a)
         cell = _seg_cell("-->", step.sent, "...") if a_sends else _seg_cell("...", step.sent, "<--")
         if step.overflow:
             cell = _seg_cell("-->", step.sent, " X ") if a_sends else _seg_cell(" X ", step.sent, "<--")
@@ -165,9 +181,10 @@ def _lines(step: Step) -> list[str]:
     if step.kind in ("loss", "drop"):
         rows.append(_seg_cell("-->", step.moved, " X ") if sender_is_a
                     else _seg_cell(" X ", step.moved, "<--"))
-    if step.kind == "dup":
-        rows.append(_seg_cell("-->", step.moved, "x 2") if sender_is_a
-                    else _seg_cell("x 2", step.moved, "<--"))
+    if step.kind in ("dup", "replay"):
+        mark = "x 2" if step.kind == "dup" else "(R)"
+        rows.append(_seg_cell("-->", step.moved, mark) if sender_is_a
+                    else _seg_cell(mark, step.moved, "<--"))
     if not rows:
         rows.append(_seg_cell("   ", "", "   "))
     return rows
@@ -217,7 +234,7 @@ def render_text(trace: Trace, *, indent: str = "  ", diffs: bool = True) -> str:
 
 # ------------------------------------------------------------------ reading back
 
-STEP_KINDS = ("call", "rcv", "timer", "loss", "dup", "crash", "drop", "inject")
+STEP_KINDS = ("call", "rcv", "timer", "loss", "dup", "crash", "drop", "inject", "replay")
 
 
 def trace_from_json(doc, *, file: str | None = None) -> Trace:
@@ -245,16 +262,15 @@ def trace_from_json(doc, *, file: str | None = None) -> Trace:
             raise bad(f"step {i}: unknown kind '{d['kind']}'", where)
         if d["actor"] not in ("A", "B", "network", "attacker"):
             raise bad(f"step {i}: unknown actor '{d['actor']}' (A, B, network or attacker)", where)
-        needs_direction = d["kind"] in ("rcv", "loss", "dup", "drop", "inject") or (
+        needs_direction = d["kind"] in ("rcv", "loss", "dup", "drop", "inject", "replay") or (
             d.get("sent") and d["actor"] not in ("A", "B"))
         if d.get("direction") not in ((None,) if not needs_direction else ()) + ("A->B", "B->A"):
             raise bad(f"step {i} ({d['kind']}) needs a direction 'A->B' or 'B->A'", where)
-        if d["kind"] == "rcv" and not isinstance(d.get("received"), str):
+        if (d["kind"] == "rcv" or (d["kind"] == "inject" and d.get("moved") is None)) and \
+                not isinstance(d.get("received"), str):
             raise bad(f"step {i} receives but names no segment", where)
-        if d["kind"] in ("loss", "dup", "drop") and not isinstance(d.get("moved"), str):
+        if d["kind"] in ("loss", "dup", "drop", "replay") and not isinstance(d.get("moved"), str):
             raise bad(f"step {i} ({d['kind']}) names no segment", where)
-        if d["kind"] == "inject" and not isinstance(d.get("sent"), str):
-            raise bad(f"step {i} injects but names no segment", where)
         for k in ("rule", "received", "sent", "moved", "direction", "signal", "note"):
             if d.get(k) is not None and not isinstance(d[k], str):
                 raise bad(f"step {i}: '{k}' must be a string", where)

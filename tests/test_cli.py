@@ -192,3 +192,18 @@ def test_parallel_checks_give_the_serial_results():
                                            for n, p in c["properties"].items()}}
                          for c in json.loads(doc)["checks"]]
     assert strip(out1) == strip(out2)
+
+
+def test_header_spells_list_parameters_as_toml():
+    """A flag list printed as [SYN,SYN,ACK,ACK] reads as four patterns; TOML quoting says three
+    (and the line can be pasted back into a check file)."""
+    import tomllib
+
+    from tcpmodel.params import resolve
+    from tcpmodel.report import _params_line
+    flags = ["SYN", "SYN,ACK", "ACK"]
+    line = _params_line(resolve({"attacker": 1, "attacker_flags": flags, "iss_b": [4, 6],
+                                 "incarnations": 2}))
+    assert 'attacker_flags=["SYN","SYN,ACK","ACK"]' in line
+    parsed = tomllib.loads("\n".join(line.split(" ")))
+    assert parsed["attacker_flags"] == flags and parsed["iss_b"] == [4, 6]

@@ -271,3 +271,18 @@ def test_the_kernel_sends_queued_data_at_once(rfc9293_cases):
     case = next(c for c in rfc9293_cases if c.name == "rule:output-data@ESTABLISHED:output")
     assert [s.event for s in case.stimuli] == ["open_active", "send", "rcv_synack", "output"]
     assert case.expected[-1].sent == "<SEQ=1><ACK=5><CTL=ACK><DATA=1>"
+
+
+def test_a_forged_segment_that_reaches_the_kernel_is_sent_by_the_tester():
+    # attack-rst-exact: the attacker forges <SEQ=RCV.NXT><CTL=RST> towards B in one step (the
+    # arrival is the inject step); with the kernel as B the tester sends it, as A nothing
+    from tcpmodel.conform.generate import scenario_cases
+    cases = {c.name[-1]: c for c in scenario_cases(["attack-rst-exact"], "rfc9293")}
+    b, a = cases["B"], cases["A"]
+    forged = [i for i, s in enumerate(b.trace.steps, start=1) if s.kind == "inject"]
+    assert len(forged) == 1
+    last = b.stimuli[-1]
+    assert (last.kind, last.event, last.step) == ("segment", "rcv_rst", forged[0])
+    assert last.seg_text == f"<SEQ={last.ctx.rcv_nxt}><CTL=RST>"
+    assert (b.expected[-1].state, b.expected[-1].signal) == ("CLOSED", "reset")
+    assert all(s.step != forged[0] for s in a.stimuli)

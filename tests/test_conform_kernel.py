@@ -214,3 +214,32 @@ def test_socket_states_read_over_netlink_are_what_ss_shows():
                     for f in (line.split() for line in out["ss"].splitlines()))
     assert [tuple(x) for x in out["ours"]] == theirs
     assert {s for s, _, _ in theirs} == {"LISTEN", "FIN-WAIT-2", "CLOSE-WAIT"}
+
+
+def test_synthesised_attacks_are_played_against_the_kernel(tmp_path):
+    """`tcpmodel attack --out` writes scenarios that `tcpmodel conform --scenario` runs with the
+    forged segment sent on the TUN side: a forged RST towards an established A resets the kernel
+    (the attack works on Linux); a forged SYN draws a challenge ACK instead (it does not)."""
+    out = tmp_path / "attacks"
+    r = subprocess.run([sys.executable, "-m", "tcpmodel", "attack", "korg", "-p",
+                        "phi1_no_half_open", "--transfer", "", "--out", str(out)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1, r.stderr
+    doc = json.loads((out / "attacks.json").read_text())
+    by = {(a["actions"][0]["flags"], a["actions"][0]["direction"]): a["name"]
+          for p in doc["properties"] for a in p["attacks"] if len(a["actions"]) == 1}
+    picked = [by[("RST", "B->A")], by[("SYN", "B->A")]]
+    r = subprocess.run([sys.executable, "-m", "tcpmodel", "conform", "--json", "--compare",
+                        "rfc9293,linux", "--scenario", *[str(out / f"{n}.toml") for n in picked]],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode in (0, 1), r.stderr
+    cases = {c["name"]: c for c in json.loads(r.stdout)["cases"]}
+    rst, syn = (cases[f"scenario:{n}/A"] for n in picked)
+    assert rst["status"] == "pass"                       # the kernel as A took the forged RST
+    last = rst["observed"]["seen"][-1]
+    assert (last["state"], last["signal"]) == ("CLOSED", "reset") and "RST" in last["detail"]
+    assert rst["verdicts"]["linux"]["status"] == "pass"
+    first = syn["verdicts"]["rfc9293"]["first_difference"]
+    assert syn["status"] == "diverge" and first["expected"]["state"] == "CLOSED"
+    assert first["observed"]["state"] == "ESTABLISHED" and "SYN" in first["observed"]["detail"]
+    assert syn["verdicts"]["linux"]["status"] == "pass"

@@ -247,6 +247,31 @@ def test_explicit_engine_refuses_a_32_bit_sequence_space_and_z3_takes_it():
     assert zres.properties[0].verdict == "holds" and zres.properties[0].depth == 5
 
 
+def test_a_z3_hit_at_2_32_is_replayed_without_enumerating_every_iss(monkeypatch):
+    """Replaying Z3's run on the explicit system once listed every successor: an active OPEN
+    with 2^32 ISS choices (the CI worker was killed at 22 GB).  Every state the replay expands
+    must see short ISS lists, and the run's own ISS must be among them."""
+    model = model_of("handshake", ["no_deadlock", "both_established"], seq_space=1 << 32)
+    system = model.system
+    real = type(system).successors
+    longest = []
+
+    def spy(self, s):
+        longest.append(max(len(c) for m in self.machines for c in m.iss_choices))
+        assert longest[-1] <= bmc.ENUMERABLE_CHOICES
+        return real(self, s)
+    monkeypatch.setattr(type(system), "successors", spy)
+    init = system.initial_states()[0]
+    # not a deadlock, which the explicit check learns by expanding the state (both OPENs
+    # enabled there): refused as a hit, without listing 2^32 successors
+    with pytest.raises(EncodingError, match="disagrees"):
+        bmc.explicit_hit(system, model.properties[0], [init])
+    zres = symbolic.check(model, depth=5, prove=False)
+    p = {q.name: q for q in zres.properties}["both_established"]
+    assert p.verdict == "holds" and p.depth == 5 and p.trace is not None
+    assert longest and max(longest) <= 64   # the values the run holds, not 2^32
+
+
 def test_a_z3_step_the_explicit_engine_lacks_is_an_error():
     model = model_of("crash", [])
     with pytest.raises(EncodingError):

@@ -14,6 +14,7 @@ import sys
 from .. import __version__
 from ..errors import InputError
 from . import (
+    attack,
     check,
     conform,
     diagram,
@@ -44,6 +45,7 @@ COMMANDS = {
     "report": report,
     "diagrams": diagrams,
     "scenario": scenario,
+    "attack": attack,
     "conform": conform,
     "explore": explore,
     "export": export,

@@ -10,7 +10,18 @@ from .case import Case, Expected, Stimulus
 from .kernel import SLOW_TIMERS, TIMER_WAIT
 from .seqmap import NO_ISS, Context
 
-KINDS = {"call": "call", "rcv": "segment", "timer": "timer"}
+# an attacker's forged segment that reaches the kernel side is one more segment the tester sends
+KINDS = {"call": "call", "rcv": "segment", "timer": "timer", "inject": "segment"}
+
+
+def kernel_step(act, side: int) -> bool:
+    """Whether the kernel playing ``side`` takes this step: its calls, arrivals, timers and
+    crashes, and forged segments that reach it (an inject step with the receiver's outcome; the
+    generator's inject that only puts a segment in flight has none, its arrival is a rcv)."""
+    if act.side != side:
+        return False
+    return act.kind in ("call", "rcv", "timer", "crash") or (act.kind == "inject"
+                                                             and act.out is not None)
 
 
 def unsupported(kind: str, event: str, state: str) -> str | None:
@@ -74,8 +85,7 @@ def case_from_run(system, start: tuple, moves: list, side: int, *, name: str, or
                 rule=rule)
     prev = start
     for i, (act, nxt) in enumerate(moves, start=1):
-        mine = act.side == side and act.kind in ("call", "rcv", "timer", "crash")
-        if mine:
+        if kernel_step(act, side):
             event = system.event_name(act)
             state = m.state_name(prev[side])
             why = unsupported(act.kind, event, state) or _budget(m, act, event, state)
@@ -84,7 +94,7 @@ def case_from_run(system, start: tuple, moves: list, side: int, *, name: str, or
             if slow_reason(act.kind, event):
                 case.slow = True
             if act.kind != "crash":
-                seg = system.split(act.seg)[0] if act.kind == "rcv" else None
+                seg = system.split(act.seg)[0] if KINDS[act.kind] == "segment" else None
                 case.stimuli.append(Stimulus(
                     KINDS[act.kind], event, i,
                     context(m, prev[side], prev[INCA + side]),

@@ -123,8 +123,12 @@ class Session:
                              "capacity": sy.cap, "order": "FIFO" if sy.fifo else "any order"})
         budgets = [{"name": n, "used": s[i], "bound": b} for n, i, b in (
             ("losses", LOSS, sy.loss_bound), ("duplicates", DUP, sy.dup_bound),
-            ("crashes", CRASH, sy.crash_bound), ("attacker moves", ATTACK, sy.attack_budget))
-            if b is None or b > 0]
+            ("crashes", CRASH, sy.crash_bound)) if b is None or b > 0]
+        if sy.attacker is not None:   # the attacker's counters share one field (attacker.py)
+            used = sy.attacker.used(s[ATTACK])
+            budgets += [{"name": "attacker moves" if key == "total" else
+                         f"attacker {key[1]}s {SIDES[key[0]]} -> {SIDES[1 - key[0]]}",
+                         "used": used[key], "bound": bound} for key, bound in sy.attacker.counters]
         step = None
         if prev is not None:
             pre = self.state(prev)

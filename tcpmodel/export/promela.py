@@ -733,9 +733,9 @@ def export_promela(model, hidden: bool = True) -> str:
     if model.system.cap > 250 or len(model.system.machines[0].states) > 250:
         raise InputError("the model is too large for the Promela export", where="export",
                          fix="use a capacity below 250")
-    if model.system.attack_budget:
+    if model.system.attacker is not None:
         raise InputError("the Promela export does not model the attacker yet", where="export",
-                         fix="export with attacker = 0")
+                         fix="export with attacker = 0 and no [attacker] table")
     seg_max = model.system.machines[0].seg.count * model.system.g1 ** 2
     if seg_max > 2 ** 31 - 1:
         raise InputError(f"seq_space = {model.system.params['seq_space']} makes segment codes "

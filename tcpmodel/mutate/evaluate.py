@@ -187,7 +187,7 @@ def mutant_model(base: Baseline, spec) -> Model:
     if any("step.rule" in p.reads for p in base.model.properties):
         return build(check, base.properties, reuse=base.model.system)
     old = base.model.system
-    return Model(check, System(spec, check.params, old.scripts, reuse=old), base.model.properties)
+    return Model(check, System(spec, check.params, old.scripts, old.attacker, reuse=old), base.model.properties)
 
 
 def safety_verdicts(model: Model, props: list, limit: int, timeout: float | None):

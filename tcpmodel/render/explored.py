@@ -112,10 +112,11 @@ def _project_arrays(system, ex, progress) -> Projection:
     nact = 1 << 20   # action ids stay below this (vectorised._Truth)
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start:start + CHUNK]
-        (ck, pos, _, mv, _), kc = X.expand(chunk)
+        (ck, pos, _, mv, _), _, honest = X.expand(chunk)
         src = pairs((chunk >> SHIFT_C).astype(np.int64))
         counts += np.bincount(src, minlength=ns * ns)
-        terminal += np.bincount(src[kc == 0], minlength=ns * ns)
+        # only the attacker could act: the run may stop here (as the engines count it)
+        terminal += np.bincount(src[honest == 0], minlength=ns * ns)
         dst = pairs((ck >> SHIFT_C).astype(np.int64))
         p = src[pos]
         rule = T.mv_fired.a[mv]

@@ -24,6 +24,7 @@ class Flight:
     stale: bool = False       # arrived at a later incarnation of its receiver
     delayed: bool = False     # overtaken: a later send in the same direction arrived first
     unseen: bool = False      # its send is not in the trace (a trace that starts mid-run)
+    forged: bool = False      # forged by the attacker as if ``sender`` had sent it (arrives at once)
 
 
 def flights(trace) -> list[Flight]:
@@ -31,6 +32,13 @@ def flights(trace) -> list[Flight]:
     out: list[Flight] = []
     waiting: dict = {"A": [], "B": []}     # sender -> copies in flight, oldest first
     for row, st in enumerate(trace.steps, start=1):
+        if st.kind == "inject" and st.received is None:   # forged and left in flight
+            f = Flight(st.moved, st.direction.split("->")[0], row, forged=True)
+            out.append(f)
+            waiting[f.sender].append(f)
+        elif st.kind == "inject":
+            out.append(Flight(st.received, st.direction.split("->")[0], row, row, "received",
+                              forged=True))
         if st.kind == "rcv":
             sender = st.direction.split("->")[0]
             f = _take(waiting[sender], st.received)
@@ -43,7 +51,7 @@ def flights(trace) -> list[Flight]:
                     if _origin(g) < _origin(f):
                         g.delayed = True
             f.end, f.fate, f.stale = row, "received", st.stale
-        if st.kind in ("loss", "dup", "drop"):
+        if st.kind in ("loss", "dup", "drop", "replay"):
             sender = st.direction.split("->")[0]
             if st.kind in ("loss", "drop"):
                 f = _take(waiting[sender], st.moved)
@@ -56,8 +64,8 @@ def flights(trace) -> list[Flight]:
                 out.append(copy)
                 waiting[sender].append(copy)
         if st.sent:
-            # a forged segment travels as if its spoofed sender had sent it
-            sender = st.actor if st.actor in ("A", "B") else st.direction.split("->")[0]
+            # the reply to a forged segment comes from its receiver
+            sender = st.actor if st.actor in ("A", "B") else st.direction.split("->")[1]
             f = Flight(st.sent, sender, row)
             out.append(f)
             if st.overflow:

@@ -56,7 +56,8 @@ def trace_mermaid(trace, title: str = "") -> str:
 
 
 def _step(row: int, st, origin: dict) -> str:
-    who = st.actor if st.actor in ("A", "B") else (st.direction or "A->B")[0]
+    who = (st.actor if st.actor in ("A", "B") else
+           st.direction[-1] if st.kind == "inject" else (st.direction or "A->B")[0])
     what = st.note.split(": ", 1)[1] if ": " in st.note else (st.note or st.event)
     state = st.a if who == "A" else st.b
     effect = f"{who} {state}" + (f", sends {st.sent}" if st.sent else "")
@@ -76,8 +77,13 @@ def _step(row: int, st, origin: dict) -> str:
         how = "lost" if st.kind == "loss" else "dropped by the attacker"
         return f"{sender}-x{'B' if sender == 'A' else 'A'}: {row}. {text(st.moved)} {how}"
     if st.kind == "inject":
-        return f"Note over A,B: {row}. attacker injects {text(st.sent)} towards {st.direction[-1]}"
+        sender = st.direction.split("->")[0]
+        if st.received is None:   # forged and left in flight
+            return f"Note over A,B: {row}. attacker forges {text(st.moved)} {st.direction}"
+        return f"{sender}-){who}: {row}. {text('forged ' + st.received + ' - ' + effect)}"
     if st.kind == "dup":
         return f"Note over A,B: {row}. network duplicates {text(st.moved)}"
+    if st.kind == "replay":
+        return f"Note over A,B: {row}. attacker replays {text(st.moved)}"
     side = "left of A" if who == "A" else "right of B"
     return f"Note {side}: {row}. {text(what + ' - ' + effect)}"

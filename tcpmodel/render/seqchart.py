@@ -36,6 +36,7 @@ XB = XA + GAP
 WIDTH = XB + BOXW / 2 + NOTE_W + 10
 
 INK, FAINT, RED, ORANGE = "#1f3b63", "#9a9a9a", "#c0392b", "#b9770e"
+PURPLE = "#7d3c98"   # forged by the attacker
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ def _step(chart: Chart, row: int, st, prev: tuple) -> None:
     P.append(_num(row, y))
     P.append(_box(XA, y, st.a, st.a != prev[0], chart))
     P.append(_box(XB, y, st.b, st.b != prev[1], chart))
-    side = st.actor if st.actor in ("A", "B") else (st.direction or "A->B")[0]
+    side = (st.actor if st.actor in ("A", "B") else
+            st.direction[-1] if st.kind == "inject" else (st.direction or "A->B")[0])
     what = st.note.split(": ", 1)[1] if ": " in st.note else (st.note or st.event)
     if st.actor == "network":
         what = f"network: {what}"
@@ -203,6 +205,8 @@ def _segments(chart: Chart, fl: list, bottom: float) -> None:
             marks.append(f'<circle cx="{start[0]:.1f}" cy="{start[1]:.1f}" r="3.5" fill="{ORANGE}"/>')
             chart.labels.append(Box(start[0], start[1], 5, 5))
         rx = _edge(recv, 0)[0]
+        if f.forged:   # from the attacker, between the lifelines, straight into the receiver
+            start = ((XA + XB) / 2, y_of(f.sent) - ROW * 0.55)
         if f.fate == "received":
             end = _edge(recv, f.end)
         elif f.fate == "lost":
@@ -212,10 +216,12 @@ def _segments(chart: Chart, fl: list, bottom: float) -> None:
         else:   # still in flight when the trace ends: it would arrive below the last row
             end = (rx, bottom)
         geo[id(f)] = (start, end)
-        colour = RED if (f.stale or f.fate in ("lost", "dropped")) else ORANGE if f.delayed else INK
+        colour = (PURPLE if f.forged else RED if (f.stale or f.fate in ("lost", "dropped"))
+                  else ORANGE if f.delayed else INK)
         dash = ' stroke-dasharray="5,3"' if (f.dup_row is not None or f.unseen
                                               or f.fate == "inflight") else ""
-        cls = " ".join(["segment", f.fate] + [k for k in ("stale", "delayed") if getattr(f, k)]
+        cls = " ".join(["segment", f.fate] + [k for k in ("stale", "delayed", "forged")
+                                               if getattr(f, k)]
                        + (["dup"] if f.dup_row is not None else []))
         arrows.append(f'<g class="{cls}" data-from="{f.sent}" data-to="{f.end if f.end is not None else ""}">'
                       f'<line x1="{start[0]:.1f}" y1="{start[1]:.1f}" x2="{end[0]:.1f}" '
@@ -247,7 +253,7 @@ def _fork(orig_geo, f: Flight) -> tuple:
 
 
 def _suffix(f: Flight) -> str:
-    tags = []
+    tags = ["forged"] if f.forged else []
     if f.dup_row is not None:
         tags.append("dup")
     if f.stale:

@@ -32,8 +32,8 @@ def strengths(g: ArrayGraph, strength) -> np.ndarray:
 
 @dataclass
 class Tree:
-    """A shortest-path tree: per state its parent (-1 at a start), action index (uint8) and
-    distance (-1 = not reached)."""
+    """A shortest-path tree: per state its parent (-1 at a start), action index (unsigned, as
+    wide as the out-degrees) and distance (-1 = not reached)."""
     parent: np.ndarray
     k: np.ndarray
     dist: np.ndarray

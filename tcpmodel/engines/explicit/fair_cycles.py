@@ -25,14 +25,31 @@ from .scc import strongly_connected_components
 WEAK, STRONG = "weak", "strong"
 
 
+ATTACKER = "attacker"   # label class of the attacker's steps: never forced, never a progress step
+
+
+def discharged(lab) -> tuple:
+    """The labels an edge with label ``lab`` takes: itself, and for an attacker's interception
+    ``("attacker", "drop", delivery)`` also that delivery (the attacker owns the channel)."""
+    if lab is not None and lab[0] == ATTACKER and len(lab) > 2:
+        return (lab, lab[2])
+    return (lab,)
+
+
 @dataclass
 class Graph:
-    """A labelled graph: ``succ[v]`` lists (target, label or None, action index, request or None)."""
+    """A labelled graph: ``succ[v]`` lists (target, label or None, action index, request or None).
+
+    ``enabled`` may be given (a product graph takes the system's enabled labels, not its own
+    edges'); by default it is computed from the edges.  A node is *terminal* when no step but
+    the attacker's leaves it: the run may stop there (the attacker is never forced to act)."""
     succ: list
     initial: list
+    enabled_given: list | None = None
 
     def __post_init__(self):
-        self._enabled = None
+        self._enabled = self.enabled_given
+        self._terminal = None
 
     @property
     def enabled(self) -> list:
@@ -42,13 +59,23 @@ class Graph:
         return self._enabled
 
     def terminal(self, v: int) -> bool:
-        return not self.succ[v]
+        if self._terminal is None:
+            self._terminal = [all(e[1] is not None and e[1][0] == ATTACKER for e in es)
+                              for es in self.succ]
+        return self._terminal[v]
+
+    def without_attacker(self) -> Graph:
+        """The same nodes without the attacker's edges (for the loops of runs in which the
+        attack ends: "attack, then an honest network")."""
+        return Graph([[e for e in es if e[1] is None or e[1][0] != ATTACKER] for es in self.succ],
+                     self.initial, self.enabled)
 
 
-def fair_components(g: Graph, nodes: set, strength) -> list[tuple]:
+def fair_components(g: Graph, nodes: set, strength, accept: list | None = None) -> list[tuple]:
     """Parts of ``nodes`` that contain a cycle satisfying every fairness constraint.
 
-    ``strength(label)`` returns "weak", "strong" or None (no assumption).  Returns a list of
+    ``strength(label)`` returns "weak", "strong" or None (no assumption).  ``accept`` (Büchi
+    acceptance) lists node sets the cycle must each visit.  Returns a list of
     (component nodes, banned edges): a fair cycle exists in the component using only edges
     (u, k) not in the banned set.
     """
@@ -67,13 +94,15 @@ def fair_components(g: Graph, nodes: set, strength) -> list[tuple]:
                         if w in cset and (v, k) not in banned]
             if len(comp) == 1 and not internal:
                 continue  # a single state without a self-loop has no cycle
-            taken = {lab for _, _, lab, _, _ in internal if lab is not None}
+            taken = {x for _, _, lab, _, _ in internal if lab is not None for x in discharged(lab)}
             everywhere = frozenset.intersection(*(enabled[v] for v in comp))
             if any(strength(lab) == WEAK and lab not in taken for lab in everywhere):
                 continue  # no sub-cycle can take it either, and it stays enabled throughout
             requested = frozenset().union(*(enabled[v] for v in comp))
             requested |= {req for _, _, _, _, req in internal if req is not None}
             untaken = {lab for lab in requested if strength(lab) == STRONG and lab not in taken}
+            if accept and not all(cset & acc for acc in accept):
+                continue  # no sub-cycle can visit an acceptance set this component misses
             if not untaken:
                 found.append((cset, banned))
                 continue
@@ -128,12 +157,13 @@ def path_to(tree: dict, v: int) -> list:
     return out[::-1]
 
 
-def fair_loop(g: Graph, comp: set, banned: frozenset, entry: int, strength) -> list:
+def fair_loop(g: Graph, comp: set, banned: frozenset, entry: int, strength,
+              accept: list | None = None) -> list:
     """A cycle from ``entry`` inside ``comp`` (avoiding ``banned`` edges) that is fair.
 
     It takes one internal edge of every weak or strong label requested in the component
     (each exists after refinement; for a weak label that has none, it visits a state where
-    the label is disabled instead).
+    the label is disabled instead), and visits a node of every ``accept`` set.
     """
     enabled = g.enabled
     members = sorted(comp)   # a fixed order, so the loop is reproducible (fair_arrays.py)
@@ -146,11 +176,13 @@ def fair_loop(g: Graph, comp: set, banned: frozenset, entry: int, strength) -> l
         st = strength(lab)
         if st is None:
             continue
-        edge = next(((u, k, w) for u, k, w, l2, _ in internal if l2 == lab), None)
+        edge = next(((u, k, w) for u, k, w, l2, _ in internal if lab in discharged(l2)), None)
         if edge is not None:
             waypoints.append(("edge",) + edge)
         elif st == WEAK:
             waypoints.append(("node", next(v for v in members if lab not in enabled[v])))
+    for acc in accept or ():
+        waypoints.append(("node", min(comp & acc)))
 
     def walk(a, b):
         return path_to(bfs_within(g, [a], comp, banned=banned), b) if a != b else []
@@ -179,23 +211,28 @@ class Lasso:
     end: int              # the terminal state or the loop's entry
 
 
-def find_lasso(g: Graph, avoid: set, starts, strength, *, start_dist: dict | None = None,
-               init_tree: dict | None = None):
-    """A shortest run that reaches one of ``starts`` and from there stays in ``avoid`` forever.
+def find_lasso(g: Graph, avoid: set | None, starts, strength, *, start_dist: dict | None = None,
+               init_tree: dict | None = None, ends=None, accept: list | None = None,
+               loop_graph: Graph | None = None):
+    """A shortest run that reaches one of ``starts`` and from there stays in ``avoid`` forever
+    (None: anywhere).
 
-    The run either stops in a terminal state or ends in a fair cycle.  ``start_dist`` and
-    ``init_tree`` (a shortest-path tree from the initial states) make the stem shortest in
-    total; without them the starts are taken as initial. Returns a Lasso or None.
+    The run either stops in a dead end (``ends(v)``; default: a terminal node) or ends in a
+    fair cycle (visiting every ``accept`` set; built from ``loop_graph``'s edges if given).
+    ``start_dist`` and ``init_tree`` (a shortest-path tree from the initial states) make the
+    stem shortest in total; without them the starts are taken as initial. Returns a Lasso or None.
     """
     reach = bfs_within(g, starts, avoid, start_dist)
     if not reach:
         return None
+    ends = ends or g.terminal
+    lg = loop_graph or g
     best = None   # (distance, kind, node, component)
     for v in reach:
-        if g.terminal(v):
+        if ends(v):
             cand = (reach[v][2], 0, v, None)
             best = cand if best is None or cand[:3] < best[:3] else best
-    for comp, banned in fair_components(g, set(reach), strength):
+    for comp, banned in fair_components(lg, set(reach), strength, accept):
         v = min(comp, key=lambda x: (reach[x][2], x))
         cand = (reach[v][2], 1, v, (comp, banned))
         best = cand if best is None or cand[:3] < best[:3] else best
@@ -204,5 +241,5 @@ def find_lasso(g: Graph, avoid: set, starts, strength, *, start_dist: dict | Non
     _, kind, v, comp = best
     root = reach[v][3]
     stem = (path_to(init_tree, root) if init_tree is not None else []) + path_to(reach, v)
-    loop = fair_loop(g, comp[0], comp[1], v, strength) if comp is not None else []
+    loop = fair_loop(lg, comp[0], comp[1], v, strength, accept) if comp is not None else []
     return Lasso(stem, loop, v)

@@ -1,8 +1,13 @@
 """Liveness properties of a check, decided on the explicit engine's reachable graph.
 
-``eventually P``, ``P leads_to Q`` and ``always eventually P`` are checked under the
+``eventually P``, ``P leads_to Q``, ``always eventually P`` and full LTL are checked under the
 check's fairness assumptions (per property overrides allowed); a violation is a lasso of
 real transitions (a shortest stem, then a fair loop) or a run that stops in a terminal state.
+
+Classic properties of a system without an attacker run on the array graph (``fair_arrays``);
+LTL properties (a product with a Büchi automaton, ``ltl_check``) and systems with an attacker
+(whose steps are never forced, may be barred from loops, and may intercept deliveries) run on
+the reference lists (``fair_cycles``, :func:`check_liveness_lists`).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from ...errors import InputError, did_you_mean
 from ...results import HOLDS, UNKNOWN, VIOLATED, PropertyResult
 from ...trace import build_trace
 
-LIVENESS_KINDS = ("eventually", "leads_to", "always_eventually")
+LIVENESS_KINDS = ("eventually", "leads_to", "always_eventually", "ltl")
 
 # Every fairness class, and the default assumption for it.
 FAIRNESS_DEFAULTS = {
@@ -86,6 +91,82 @@ def check_liveness(model, ex, prop, fairness: dict, graph, tree, truths):
     assumed = ", ".join(f"{k}={v}" for k, v in fairness.items() if v != "none") or "no fairness"
     if lasso is None:
         res.detail = f"every fair run ({assumed})"
+        if warnings:
+            res.detail = "vacuous: " + res.detail
+        return res, warnings
+    edges = lasso.stem + lasso.loop
+    moves = []
+    for u, k, w in edges:
+        act, t = system.successors(states[u])[k]
+        assert t == states[w], "replay diverged: successors() is not deterministic"
+        moves.append((act, t))
+    start = states[edges[0][0]] if edges else states[lasso.end]
+    res.trace = build_trace(system, start, moves, len(lasso.stem) if lasso.loop else None)
+    res.verdict = VIOLATED
+    res.depth = len(moves)
+    if lasso.loop:
+        res.detail = (f"fair lasso: {len(lasso.stem)}-step stem, {len(lasso.loop)}-step loop "
+                      f"({assumed})")
+    else:
+        res.detail = f"the run stops in a dead end after {len(moves)} steps"
+    return res, warnings
+
+
+def check_liveness_lists(model, ex, prop, fairness: dict, graph, tree: dict):
+    """Decide one liveness or LTL property on a complete exploration, on the reference lists
+    (``graph``: a ``fair_cycles.Graph``; ``tree``: its shortest-path tree from the initial
+    states, ``bfs_within``).  Returns (PropertyResult, warnings)."""
+    from .fair_cycles import find_lasso
+    system = model.system
+    states = ex.states
+    n = len(states)
+    warnings = []
+
+    def holds_at(fn):
+        return [bool(fn((states[v], graph.terminal(v), None, None))) for v in range(n)]
+
+    strength = strength_fn(fairness)
+    recovery = bool(getattr(system, "recovery", False))
+    loop_graph = graph.without_attacker() if recovery else None
+    res = PropertyResult(prop.name, prop.kind, prop.formula, HOLDS, prop.doc,
+                         method="explicit SCC" if prop.kind != "ltl" else "explicit Büchi product")
+    if prop.kind == "ltl":
+        from .ltl_check import find_violation
+        vals = [holds_at(fn) for fn in prop.atoms]
+        interned: dict = {}
+        truth = []
+        for v in range(n):
+            key = frozenset(i for i, col in enumerate(vals) if col[v])
+            truth.append(interned.setdefault(key, key))
+        lasso, size = find_violation(graph, prop.parsed.ltl, truth, strength, recovery=recovery)
+        product_note = f"; product {size:,} nodes"
+    elif prop.kind == "eventually":
+        p = holds_at(prop.test)
+        avoid = {v for v in range(n) if not p[v]}
+        lasso = find_lasso(graph, avoid, [v for v in graph.initial if v in avoid], strength,
+                           loop_graph=loop_graph)
+    else:
+        p = holds_at(prop.test)
+        if prop.kind == "leads_to":
+            q = holds_at(prop.goal)
+            avoid = {v for v in range(n) if not q[v]}
+            starts = [v for v in range(n) if p[v] and not q[v]]
+            if not any(p):
+                warnings.append(f"{prop.name}: the premise of leads_to is never reached "
+                                "(the property holds vacuously)")
+        else:  # always eventually
+            avoid = {v for v in range(n) if not p[v]}
+            starts = list(avoid)
+        lasso = find_lasso(graph, avoid, starts, strength,
+                           start_dist={v: tree[v][2] for v in starts}, init_tree=tree,
+                           loop_graph=loop_graph)
+    assumed = ", ".join(f"{k}={v}" for k, v in fairness.items() if v != "none") or "no fairness"
+    if recovery:
+        assumed += ", the attack ends"
+    if lasso is None:
+        res.detail = f"every fair run ({assumed})"
+        if prop.kind == "ltl":
+            res.detail += product_note
         if warnings:
             res.detail = "vacuous: " + res.detail
         return res, warnings

@@ -16,9 +16,11 @@ from array import array
 from ...memory import in_use
 from ...params import require_enumerable
 from ...results import HOLDS, UNKNOWN, VIOLATED, CheckResult, PropertyResult
+from ...system import ATTACKER_KINDS
 from ...trace import build_trace
 from .exploration import Exploration, Progress
-from .liveness import LIVENESS_KINDS, check_liveness, never_applicable, unknown
+from .liveness import (LIVENESS_KINDS, check_liveness, check_liveness_lists,
+                       never_applicable, unknown)
 
 
 def explore(system, props, *, max_states: int | None = None, timeout: float | None = None,
@@ -81,7 +83,8 @@ def explore_reference(system, props, *, max_states: int | None = None,
             for sid in frontier:
                 s = states[sid]
                 moves = succ(s)
-                term = not moves
+                # the attacker is never forced: where only it could act, the run may stop
+                term = all(a.kind in ATTACKER_KINDS for a, _ in moves)
                 if term:
                     ex.terminal += 1
                 if state_props:
@@ -253,10 +256,19 @@ def _check_live(model, ex, live, res) -> None:
     # depths from the level bounds: no array per state (start distances are all it serves)
     tree = Tree(np.asarray(ex.parent, np.int32), np.asarray(ex.via), ex.depth_of())
     truths = StateTruths(model, ex, graph)
+    lists = None   # LTL, and systems with an attacker: the reference lists (fair_cycles)
     seen_fairness = set()
     for p in live:
         t1 = time.monotonic()
-        pr, warnings = check_liveness(model, ex, p, p.fairness, graph, tree, truths)
+        if p.kind == "ltl" or model.system.attacker is not None:
+            if lists is None:
+                from .fair_cycles import Graph, bfs_within
+                lists = Graph(ex.edges if ex.edges is not None else graph.to_lists(),
+                              [int(i) for i in graph.initial])
+                list_tree = bfs_within(lists, lists.initial, None)
+            pr, warnings = check_liveness_lists(model, ex, p, p.fairness, lists, list_tree)
+        else:
+            pr, warnings = check_liveness(model, ex, p, p.fairness, graph, tree, truths)
         pr.seconds = time.monotonic() - t1
         res.properties.append(pr)
         res.warnings.extend(warnings)

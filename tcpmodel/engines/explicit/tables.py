@@ -2,7 +2,7 @@
 
 A global state of :class:`~tcpmodel.system.System` splits into three parts that are
 interned separately: the *control* part (both endpoints' local codes, script positions,
-incarnations and the fault budgets used) and the two channels.  Reachable models have few
+incarnations and the fault and attacker budgets used) and the two channels.  Reachable models have few
 distinct parts (hundreds of controls, thousands of channel contents) however many states
 they have, so a state packs exactly into 64 bits: ``ctrl << 42 | ab << 21 | ba``.
 
@@ -11,7 +11,8 @@ rules and in the same order as ``System.successors`` (which stays the reference;
 compare both engines state by state):
 
 - per control and side: the user-call moves, the timer moves (for msl_expired false/true),
-  the crash move; per control: the loss and duplication budgets;
+  the crash move, the attacker's forged-segment moves (msl false/true); per control: the
+  loss and duplication budgets, and the attacker's drop and replay budgets per direction;
 - per channel: its length, its segments, the channel left after removing or duplicating
   one, and which incarnations it holds segments of (for the MSL model);
 - per (control, segment, msl): the arrival moves, and whether the arrival would change the
@@ -28,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...endpoint import NO_SEG
-from ...system import CRASH, DUP, INCA, LOSS, PCA, Action
+from ...system import ATTACK, CRASH, DUP, INCA, LOSS, PCA, Action
 from .store import Grow, Table2D
 
 CH_BITS = 21
@@ -43,14 +44,18 @@ class TooLarge(Exception):
 
 
 class Unsupported(TooLarge):
-    """A model feature the tables do not cover (the attacker): the reference engine runs it."""
+    """A model feature the tables do not cover: the reference engine runs it."""
+
+
+def control(s: tuple) -> tuple:
+    """The control part of a state: everything but the channels (attacker budgets last)."""
+    return s[:9] + (s[ATTACK],)
 
 
 class Tables:
     def __init__(self, system):
-        if system.attack_budget:
-            raise Unsupported("attacker")
         self.sys = system
+        self.att = system.attacker
         self.m = system.machines
         self.cap = system.cap
         self.K = max(len(c) for m in self.m for c in m.iss_choices)
@@ -111,6 +116,10 @@ class Tables:
         self.arr = Table2D(self._arrival_row)
         self.add = Table2D(self._add)
         self.net_moves = {}
+        # the attacker: per control and direction, the control after a drop / a replay
+        self.drop_c = [Grow((), np.int64), Grow((), np.int64)]
+        self.replay_c = [Grow((), np.int64), Grow((), np.int64)]
+        self.inj_mv: dict = {}   # (ctrl, target, msl) -> forged-segment move ids, in order
 
     # ------------------------------------------------------------ interning
 
@@ -146,19 +155,23 @@ class Tables:
         return i
 
     def pack(self, s: tuple) -> int:
-        return (self.ctrl_id(s[:9]) << (2 * CH_BITS)) | (self.chan_id(s[9]) << CH_BITS) \
+        return (self.ctrl_id(control(s)) << (2 * CH_BITS)) | (self.chan_id(s[9]) << CH_BITS) \
             | self.chan_id(s[10])
+
+    def state(self, c: int, ab: tuple, ba: tuple) -> tuple:
+        """The state tuple of control ``c`` with these channel contents."""
+        ctrl = self.ctrls[c]
+        return ctrl[:9] + (ab, ba, ctrl[9])
 
     def unpack(self, key: int) -> tuple:
         key = int(key)
-        # the last element is the attacker budget used: always 0 here (see Unsupported)
-        return self.ctrls[key >> (2 * CH_BITS)] + (self.chans[(key >> CH_BITS) & CH_MASK],
-                                                   self.chans[key & CH_MASK], 0)
+        return self.state(key >> (2 * CH_BITS), self.chans[(key >> CH_BITS) & CH_MASK],
+                          self.chans[key & CH_MASK])
 
     def lookup(self, s: tuple) -> int | None:
         """The packed key of a state tuple, or None if one of its parts was never seen."""
         try:
-            c, a, b = self.ctrl_ids[tuple(s[:9])], self.chan_ids[s[9]], self.chan_ids[s[10]]
+            c, a, b = self.ctrl_ids[control(tuple(s))], self.chan_ids[s[9]], self.chan_ids[s[10]]
         except (KeyError, TypeError):
             return None
         return (c << (2 * CH_BITS)) | (a << CH_BITS) | b
@@ -202,18 +215,27 @@ class Tables:
         self.mv_fired.a[i] = (act.side * len(self.m[0].rules) + act.out.rule) if act.out else -1
         return i
 
-    def net_move(self, kind: str, side: int) -> int:
-        i = self.net_moves.get((kind, side))
+    def net_move(self, kind: str, side: int, sid: int = -1) -> int:
+        """The move of a network or attacker step on channel ``side``; ``sid``: the segment,
+        where its fairness label depends on it (an observing attacker's interception)."""
+        i = self.net_moves.get((kind, side, sid))
         if i is None:
-            i = self.net_moves[kind, side] = self._move(
-                -1, -1, False, False, -1, Action(kind, side, -1, -1, None, -1, False, False))
+            seg = self.segs[sid] if sid >= 0 else -1
+            i = self.net_moves[kind, side, sid] = self._move(
+                -1, -1, False, False, -1, Action(kind, side, -1, seg, None, -1, False, False))
         return i
+
+    def intercepts(self, side: int) -> bool:
+        """The attacker's drops on channel ``side`` are interceptions (labelled per segment)."""
+        return self.att is not None and self.att.powers[side].observe
 
     # ------------------------------------------------------------ endpoint steps (System._apply)
 
     def _endpoint_move(self, ctrl, side, kind, ev, o, *, pc=None, seg=-1, stale=False,
-                       gated=False):
-        """The control part of ``System._apply``; None when the step is not possible."""
+                       gated=False, origin=None):
+        """The control part of ``System._apply``; None when the step is not possible.
+        ``origin``: the control the step starts from, if not ``ctrl`` (a forged segment's
+        step starts before the attacker's budget is spent)."""
         sysm = self.sys
         m = self.m[side]
         n = list(ctrl)
@@ -237,7 +259,7 @@ class Tables:
         # every SYN, FIN or data this endpoint sent
         gate = (o.send if o.send != NO_SEG else OWN) if gated else -1
         return self._move(self.ctrl_id(tuple(n)), sent, purge, gated, gate, act,
-                          self.ctrl_ids[ctrl])
+                          self.ctrl_ids[ctrl] if origin is None else origin)
 
     def ensure_ctrls(self, cs: np.ndarray) -> None:
         self.ctrl_ready.ensure(len(self.ctrls))
@@ -311,8 +333,58 @@ class Tables:
         self.dup_c.ensure(len(self.ctrls))
         self.loss_c.a[c] = lc
         self.dup_c.a[c] = dc
+        if self.att is not None:
+            self._attacker_rows(c, ctrl)
         self.ctrl_ready.ensure(len(self.ctrls))
         self.ctrl_ready.a[c] = True
+
+    # ------------------------------------------------------------ the attacker (System._attacker)
+
+    def _attacker_rows(self, c: int, ctrl: tuple) -> None:
+        att, used = self.att, ctrl[9]
+        for d in (0, 1):
+            for tab, action in ((self.drop_c[d], "drop"), (self.replay_c[d], "replay")):
+                nu = att.spend(used, d, action)
+                nc = -1 if nu is None else self.ctrl_id(ctrl[:9] + (nu,))
+                tab.ensure(len(self.ctrls))
+                tab.a[c] = nc
+
+    def inject_moves(self, c: int, target: int, msl_state: int) -> list:
+        """Move ids of every forged segment towards ``target`` in control ``c`` (the order of
+        ``System._attacker``); msl_state: whether that endpoint's 2 MSL have expired."""
+        key = (c, target, msl_state)
+        got = self.inj_mv.get(key)
+        if got is not None:
+            return got
+        sysm = self.sys
+        ctrl = self.ctrls[c]
+        out = []
+        nu = self.att.spend(ctrl[9], 1 - target, "inject") if sysm.forgers else None
+        if nu is not None:
+            spent = ctrl[:9] + (nu,)
+            m = self.m[target]
+            code = ctrl[target]
+            st = m.state_of(code)
+            inc = ctrl[INCA + target]
+            rinc = 0 if st == m.initial else inc
+            for ch in sysm.forgers[target].choices(
+                    code, lambda ev: msl_state and (st, ev) in m.uses_msl, inc):
+                full = ch.segr * sysm.ghost_radix + rinc
+                for o in ch.outcomes:
+                    mv = self._endpoint_move(spent, target, "inject", ch.event, o, seg=full,
+                                             origin=c)
+                    if mv is not None:
+                        out.append(mv)
+        self.inj_mv[key] = out
+        return out
+
+    def net_newc(self, kind: str, side: int, c):
+        """The control after a network or attacker move on channel ``side`` (arrays work)."""
+        if kind == "loss":
+            return self.loss_c.a[c]
+        if kind == "dup":
+            return self.dup_c.a[c]
+        return (self.drop_c if kind == "drop" else self.replay_c)[side].a[c]
 
     # ------------------------------------------------------------ arrivals
 

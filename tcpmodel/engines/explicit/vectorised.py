@@ -81,11 +81,13 @@ class Expander:
             kc[idx] += 1
             out.add(_pack(newc, nab, nba), idx, k, mv, ovf)
 
+        msls = []
         for side in (0, 1):
             OUT, IN = chans[side], chans[1 - side]
             inc = T.inc[side].a[c]
             msl = ((((T.smask.a[OUT] >> inc) & 1) == 0)
                    & (((T.rmask.a[IN] >> inc) & 1) == 0)).astype(np.int64)
+            msls.append(msl)
 
             def endpoint(idx, mv, inch):
                 self._endpoint(side, idx, mv, OUT[idx], inch, emit)
@@ -152,7 +154,52 @@ class Expander:
                     nab, nba = (new, ba[idx]) if side == 0 else (ab[idx], new)
                     emit(idx, nc[idx], nab, nba, np.full(len(idx), mvid),
                          np.zeros(len(idx), bool))
-        return out.arrays(), kc
+        honest = kc.copy()   # the attacker's steps come last and never make a state non-terminal
+        if T.att is not None:
+            self._attacker(c, chans, msls, emit)
+        return out.arrays(), kc, honest
+
+    def _attacker(self, c, chans, msls, emit):
+        """Drops and replays per direction, then forged segments towards A, then B."""
+        T = self.T
+        n = len(c)
+        for side in (0, 1):
+            ch = chans[side]
+            for kind in ("drop", "replay"):
+                nc = T.net_newc(kind, side, c)
+                ok = nc >= 0
+                if kind == "replay":
+                    ok &= T.clen.a[ch] < T.cap
+                per_seg = kind == "drop" and T.intercepts(side)
+                mvid = T.net_move(kind, side)
+                for j in range(T.cap):
+                    sid = T.first.a[ch, j]
+                    idx = np.flatnonzero((sid >= 0) & ok)
+                    if not len(idx):
+                        continue
+                    new = (T.rem.a[ch[idx], j] if kind == "drop"
+                           else T.add_seg(ch[idx], sid[idx]))
+                    nab, nba = (new, chans[1][idx]) if side == 0 else (chans[0][idx], new)
+                    mvs = (np.array([T.net_move(kind, side, x) for x in sid[idx].tolist()],
+                                    np.int64) if per_seg else np.full(len(idx), mvid))
+                    emit(idx, nc[idx], nab, nba, mvs, np.zeros(len(idx), bool))
+        for target in (0, 1):
+            key = c * 2 + msls[target]
+            uk, inv = np.unique(key, return_inverse=True)
+            lists = [T.inject_moves(k >> 1, target, k & 1) for k in uk.tolist()]
+            width = max(map(len, lists), default=0)
+            if not width:
+                continue
+            rows = np.full((len(uk), width), -1, np.int64)
+            for i, mvs in enumerate(lists):
+                rows[i, :len(mvs)] = mvs
+            rows = rows[inv.reshape(n)]
+            OUT, IN = chans[target], chans[1 - target]
+            for col in range(width):
+                mv = rows[:, col]
+                idx = np.flatnonzero(mv >= 0)
+                if len(idx):
+                    self._endpoint(target, idx, mv[idx], OUT[idx], IN[idx], emit)
 
     def _endpoint(self, side, idx, mv, outch, inch, emit):
         """An endpoint step: the move's control, its send into the outgoing channel
@@ -267,7 +314,7 @@ class _Truth:
     def _tuple(self, sk):
         c, r = divmod(sk, self.S)
         lab, lba = divmod(r, self.T.cap + 1)
-        return self.T.ctrls[c] + ((0,) * lab, (0,) * lba, 0)
+        return self.T.state(c, (0,) * lab, (0,) * lba)
 
     def _state_bits(self, key):
         env = (self._tuple(key >> 1), bool(key & 1), None, None)
@@ -288,7 +335,8 @@ class _Truth:
     def _net_bits(self, c, mv):
         T = self.T
         act = int(T.mv_act.a[mv])
-        newc = int((T.loss_c if T.acts[act].kind == "loss" else T.dup_c).a[c])
+        a = T.acts[act]
+        newc = int(T.net_newc(a.kind, a.side, c))
         return self._env_bits(c * self.S, newc * self.S, act)
 
     def state_bits(self, keys, terminal):
@@ -456,11 +504,12 @@ def explore_fast(system, props, *, max_states=None, timeout=None, progress=None,
 def _chunk(X, visited, keys, n_before, max_states, expanded=None):
     """Expand one chunk (unless ``expanded`` already holds it), find its new states; ``stop``
     is set when max_states is crossed."""
-    (ck, pos, k, mv, ovf), kc = expanded if expanded is not None else X.expand(keys)
+    (ck, pos, k, mv, ovf), kc, honest = expanded if expanded is not None else X.expand(keys)
     if len(k) and k.max() >= 255:
         raise OverflowError("more than 254 successors of one state")
     ordk = pos * KMAX + k           # the reference discovers successors in this order
-    r = {"stop": None, "transitions": len(ck), "keys": keys, "kc": kc, "ck": ck, "ordk": ordk,
+    r = {"stop": None, "transitions": len(ck), "keys": keys, "kc": kc, "honest": honest, "ck": ck,
+         "ordk": ordk,
          "mv": mv, "ovf": ovf, "new": 0}
     if not len(ck):
         r.update(u=np.empty(0, np.uint64), ids=np.empty(0, np.int64), newidx=np.empty(0, int),
@@ -498,7 +547,7 @@ def _commit(r, ex, T, truth, visited, parent, via, edges, fired, state_props, st
     visited.add(u[new], r["slots"] if r["table_size"] == len(visited.table) else None)
     parent.append(base_id + first[new] // KMAX)
     via.append(first[new] % KMAX)
-    term = kc == 0
+    term = r["honest"] == 0   # only the attacker could act: the run may stop here
     ex.terminal += int(term.sum())
     ex.overflow += int(r["ovf"].sum())
     endpoint = T.mv_fired.a[mv]

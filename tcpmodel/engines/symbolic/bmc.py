@@ -12,6 +12,8 @@ Z3 step the explicit engine does not have is an encoding bug (``EncodingError``)
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -86,8 +88,30 @@ class Unrolling:
         return [self.enc.lay.decode(model, s) for s in self.states[:upto + 1]]
 
 
+ENUMERABLE_CHOICES = 4096
+
+
+@contextmanager
+def enumerable(system, states: list) -> Iterator[None]:
+    """Within: with ISS lists too long to enumerate (seq_space 2^32), each machine reacts with
+    only the values the run's TCBs hold (and the two below, as SND.NXT = ISS + 1 would): a
+    subset of its choices, so a move found is a move of the full system, none found an error."""
+    with ExitStack() as stack:
+        if any(len(c) > ENUMERABLE_CHOICES for m in system.machines for c in m.iss_choices):
+            n = system.params["seq_space"]
+            for side, m in enumerate(system.machines):
+                seen = {v for s in states for v in m.decode(s[side])[1:] if isinstance(v, int)}
+                stack.enter_context(m.choices_only({(v - d) % n for v in seen for d in range(3)}))
+        yield
+
+
 def replay(system, states: list, last_ok=None) -> list:
     """The explicit (action, next) moves through ``states``; ``last_ok`` filters the last move."""
+    with enumerable(system, states):
+        return _replay(system, states, last_ok)
+
+
+def _replay(system, states: list, last_ok) -> list:
     moves = []
     for i, (a, b) in enumerate(pairwise(states)):
         cands = [(act, t) for act, t in system.successors(a) if t == b]
@@ -114,12 +138,17 @@ def bad_term(pt: PropertyTerms, prop, un: Unrolling, d: int):
 
 def explicit_hit(system, prop, states: list):
     """Build the trace of a Z3 hit with the explicit engine, and check it really is a hit."""
+    with enumerable(system, states):
+        return _explicit_hit(system, prop, states)
+
+
+def _explicit_hit(system, prop, states: list):
     want = prop.kind == "always"  # a violation makes the test false, a witness true
     if prop.on_steps:
-        moves = replay(system, states,
-                       lambda s, mv: prop.test((mv[1], False, s, mv[0])) != want)
+        moves = _replay(system, states,
+                        lambda s, mv: prop.test((mv[1], False, s, mv[0])) != want)
     else:
-        moves = replay(system, states)
+        moves = _replay(system, states, None)
         last = states[-1]
         if prop.test((last, not system.successors(last), None, None)) == want:
             raise EncodingError(f"Z3 says depth {len(states) - 1} decides '{prop.name}' but the "

@@ -129,10 +129,11 @@ class Layout:
     """Bit widths of every state component, from the system's parameters."""
 
     def __init__(self, system):
-        if system.attack_budget:
+        if system.attacker is not None:
             from ...errors import InputError
             raise InputError("the z3 engine does not model the attacker", where="--engine",
-                             fix="use the explicit engine (or tcpmodel scenario) with attacker > 0")
+                             fix="use the explicit engine (tcpmodel check, scenario or attack) "
+                                 "for a check with an attacker")
         self.system = system
         self.machines = system.machines
         m = system.machines[0]
