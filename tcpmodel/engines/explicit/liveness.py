@@ -89,27 +89,7 @@ def check_liveness(model, ex, prop, fairness: dict, graph, tree, truths):
         lasso = find_lasso(graph, avoid, starts, strg, start_dist=tree.dist[starts],
                            init_tree=tree)
     assumed = ", ".join(f"{k}={v}" for k, v in fairness.items() if v != "none") or "no fairness"
-    if lasso is None:
-        res.detail = f"every fair run ({assumed})"
-        if warnings:
-            res.detail = "vacuous: " + res.detail
-        return res, warnings
-    edges = lasso.stem + lasso.loop
-    moves = []
-    for u, k, w in edges:
-        act, t = system.successors(states[u])[k]
-        assert t == states[w], "replay diverged: successors() is not deterministic"
-        moves.append((act, t))
-    start = states[edges[0][0]] if edges else states[lasso.end]
-    res.trace = build_trace(system, start, moves, len(lasso.stem) if lasso.loop else None)
-    res.verdict = VIOLATED
-    res.depth = len(moves)
-    if lasso.loop:
-        res.detail = (f"fair lasso: {len(lasso.stem)}-step stem, {len(lasso.loop)}-step loop "
-                      f"({assumed})")
-    else:
-        res.detail = f"the run stops in a dead end after {len(moves)} steps"
-    return res, warnings
+    return _verdict(res, system, states, lasso, assumed, "", warnings)
 
 
 def check_liveness_lists(model, ex, prop, fairness: dict, graph, tree: dict):
@@ -163,10 +143,16 @@ def check_liveness_lists(model, ex, prop, fairness: dict, graph, tree: dict):
     assumed = ", ".join(f"{k}={v}" for k, v in fairness.items() if v != "none") or "no fairness"
     if recovery:
         assumed += ", the attack ends"
+    return _verdict(res, system, states, lasso, assumed,
+                    product_note if prop.kind == "ltl" else "", warnings)
+
+
+def _verdict(res, system, states, lasso, assumed: str, note: str, warnings: list) -> tuple:
+    """(res, warnings) with the verdict of a fair-lasso search (either engine's lasso: stem and
+    loop as (source, action index, target) edges): holds when there is none, else the lasso
+    replayed as a trace."""
     if lasso is None:
-        res.detail = f"every fair run ({assumed})"
-        if prop.kind == "ltl":
-            res.detail += product_note
+        res.detail = f"every fair run ({assumed}){note}"
         if warnings:
             res.detail = "vacuous: " + res.detail
         return res, warnings
