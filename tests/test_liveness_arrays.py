@@ -3,7 +3,7 @@ fair_cycles.py: the same fair components and the same lassos, edge for edge."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tcpmodel.check import build, load_check
 from tcpmodel.engines.explicit import check, fair_arrays as FA
@@ -30,9 +30,18 @@ def graphs(draw):
     return succ, avoid, starts, fairness
 
 
-@settings(max_examples=300, deadline=None)
+@pytest.fixture(params=["python", "scipy"])
+def scc_kernel(request, monkeypatch):
+    """Each test once with scc.py's Tarjan and once with scipy's (small graphs would otherwise
+    take whichever the worker's imports decide)."""
+    monkeypatch.setattr(FA, "FORCE_SCC", request.param)
+    return request.param
+
+
+# the fixture only picks the kernel: the same for every example
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(graphs())
-def test_random_graphs_same_components_and_lassos(case):
+def test_random_graphs_same_components_and_lassos(scc_kernel, case):
     succ, avoid, starts, fairness = case
     old = Graph(succ, [0])
     new = from_lists(succ, [0])
@@ -90,7 +99,7 @@ SHIPPED_LIVE = [("handshake", {}), ("half-open", {}), ("half-open-keepalive", {}
 
 
 @pytest.mark.parametrize("name,overrides", SHIPPED_LIVE)
-def test_lassos_rebuilt_from_arrays_are_the_old_ones(name, overrides, monkeypatch):
+def test_lassos_rebuilt_from_arrays_are_the_old_ones(name, overrides, monkeypatch, scc_kernel):
     model = build(load_check(name, overrides=overrides))
     live = [p for p in model.properties if p.kind in LIVENESS_KINDS]
     assert live
@@ -130,21 +139,24 @@ def test_edges_streamed_to_disk_are_the_edges_in_memory(tmp_path):
 
 @settings(max_examples=100, deadline=None)
 @given(graphs())
-def test_scipy_kernel_and_public_function_agree(case):
+def test_scipy_kernel_public_function_and_python_tarjan_agree(case):
     succ, _, _, _ = case
     g = from_lists(succ, [0])
     sel = np.ones(len(g.dst), bool)
     g.drop_repeats(sel)
     ptr = FA._sub_indptr(g.indptr, sel)
-    a = FA._scc(g.n, ptr, g.dst[sel])
-    b = FA._scc(g.n, ptr, g.dst[sel], public=True)
+    a = FA._scc(g.n, ptr, g.dst[sel], python=False)
+    b = FA._scc(g.n, ptr, g.dst[sel], public=True, python=False)
+    c = FA._scc(g.n, ptr, g.dst[sel], python=True)
     # the same partition (labels may be numbered alike or not)
-    assert len(set(zip(a.tolist(), b.tolist()))) == len(set(a.tolist())) == len(set(b.tolist()))
+    for x, y in ((a, b), (a, c)):
+        assert len(set(zip(x.tolist(), y.tolist()))) == len(set(x.tolist())) == len(set(y.tolist()))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(graphs(), st.data())
-def test_components_in_place_are_the_copied_subgraphs_and_leave_the_graph_as_it_was(case, data):
+def test_components_in_place_are_the_copied_subgraphs_and_leave_the_graph_as_it_was(
+        scc_kernel, case, data):
     succ, avoid, _, _ = case
     g = from_lists(succ, [0])
     alive = np.zeros(g.n, bool)

@@ -6,13 +6,14 @@
   one ``fair_cycles.bfs_within`` builds with its FIFO queue (start states join at their
   start distance, after the states found at that distance).
 - :func:`fair_components`: strongly connected components by ``scipy.sparse.csgraph`` (compiled
-  Tarjan), then the Emerson-Lei refinement of every component at once: per (component,
+  Tarjan; small graphs by scc.py's, which is quicker than importing scipy), then the Emerson-Lei refinement of every component at once: per (component,
   label) pairs, which labels are taken inside, enabled everywhere, requested.
 - :func:`find_lasso` / :func:`fair_loop`: a shortest run into a fair cycle or a dead end.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from ...memory import give_back
 from .fair_cycles import STRONG, WEAK, Lasso
 from .graph_arrays import ArrayGraph, unique
+from .scc import strongly_connected_components
 
 NONE_S, WEAK_S, STRONG_S = 0, 1, 2
 
@@ -160,13 +162,27 @@ def path_to(tree: Tree, v: int) -> list:
     return out[::-1]
 
 
-def _scc(n: int, indptr_sub: np.ndarray, dst_sub: np.ndarray, public: bool = False) -> np.ndarray:
-    """Component label per state of the CSR subgraph (scipy's compiled Tarjan).  The caller
-    leaves out repeated (source, target) edges (``ArrayGraph.drop_repeats``).
+# Below this many edges Tarjan in Python (scc.py) is quicker than importing scipy.sparse
+# (0.2-1 s: the package imports its linear algebra), which dominates a small check's time.
+PYTHON_SCC_EDGES = 50_000
+FORCE_SCC: str | None = None    # "python" or "scipy": one kernel everywhere (tests)
+
+
+def _scc(n: int, indptr_sub: np.ndarray, dst_sub: np.ndarray, public: bool = False,
+         python: bool | None = None) -> np.ndarray:
+    """Component label per state of the CSR subgraph (scipy's compiled Tarjan; on small graphs,
+    while scipy is not yet imported, scc.py's).  The caller leaves out repeated (source,
+    target) edges (``ArrayGraph.drop_repeats``).
 
     scipy's public ``connected_components`` validates by copying the graph (~13 bytes per
     edge at its peak); its kernel reads our int32 arrays as they are, so it runs directly
-    when this scipy has it (a test compares both)."""
+    when this scipy has it (a test compares all three)."""
+    if python is None and FORCE_SCC:
+        python = FORCE_SCC == "python"
+    if python is None:
+        python = len(dst_sub) <= PYTHON_SCC_EDGES and "scipy.sparse.csgraph" not in sys.modules
+    if python:
+        return _scc_python(n, indptr_sub, dst_sub)
     indptr_sub = indptr_sub.astype(dst_sub.dtype, copy=False)
     if not public:
         try:
@@ -182,6 +198,16 @@ def _scc(n: int, indptr_sub: np.ndarray, dst_sub: np.ndarray, public: bool = Fal
     ones = np.broadcast_to(np.True_, dst_sub.shape)   # the weights are not read
     m = csr_matrix((ones, dst_sub, indptr_sub), shape=(n, n))
     return connected_components(m, directed=True, connection="strong")[1]
+
+
+def _scc_python(n: int, indptr: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """``_scc`` by scc.py's iterative Tarjan (for small graphs)."""
+    ptr, out = indptr.tolist(), dst.tolist()
+    labels = np.empty(n, np.int32)
+    comps = strongly_connected_components(range(n), lambda v: out[ptr[v]:ptr[v + 1]])
+    for i, comp in enumerate(comps):
+        labels[comp] = i
+    return labels
 
 
 def _member(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
