@@ -49,7 +49,7 @@ ORIGINS = {"rules": "rule coverage", "scenario": "scenarios", "walk": "random wa
 
 
 def _compared() -> tuple:
-    from ..conform.suite import COMPARED
+    from ..conform import COMPARED
     return COMPARED
 
 

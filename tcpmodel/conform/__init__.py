@@ -16,6 +16,10 @@ one test), ``runner`` (a forked child per test), ``cases`` (model runs to cases)
 
 from __future__ import annotations
 
+# the variants a conformance summary compares (here, not in suite.py: the CLI's parser reads it
+# on every command, and suite.py imports the whole runner)
+COMPARED = ("rfc9293", "rfc5961", "rfc1337", "linux")
+
 
 def available() -> str | None:
     """Why conformance tests cannot run on this machine (one line), or None if they can."""
@@ -37,7 +41,7 @@ def run_trace(system, start: tuple, moves: list, side: int, *, variants=None,
     (a crash of its endpoint, a timer it has no equivalent for) is ``skipped`` with the reason.
     """
     from .cases import case_from_run
-    from .suite import COMPARED, run_cases
+    from .suite import run_cases
 
     case = case_from_run(system, start, moves, side, name=name, origin="trace")
     variants = tuple(variants) if variants else COMPARED

@@ -6,10 +6,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from . import predict, runner
+from . import COMPARED, predict, runner
 from .case import Case, Observed
 
-COMPARED = ("rfc9293", "rfc5961", "rfc1337", "linux")
 
 
 @dataclass
