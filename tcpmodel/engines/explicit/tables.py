@@ -197,10 +197,11 @@ class Tables:
     def _move(self, newc, send_full, purge, gated, gate, act: Action, origin=-1) -> int:
         i = self.n_moves
         self.n_moves += 1
-        for g in (self.mv_newc, self.mv_send, self.mv_purge, self.mv_gated, self.mv_gate,
-                  self.mv_act, self.mv_label, self.mv_req, self.mv_kind, self.mv_fired,
-                  self.mv_from):
-            g.ensure(i + 1)
+        if i >= len(self.mv_newc.a):   # the columns are made alike and grow together
+            for g in (self.mv_newc, self.mv_send, self.mv_purge, self.mv_gated, self.mv_gate,
+                      self.mv_act, self.mv_label, self.mv_req, self.mv_kind, self.mv_fired,
+                      self.mv_from):
+                g.ensure(i + 1)
         self.mv_from.a[i] = origin
         self.mv_newc.a[i] = newc
         self.mv_send.a[i] = self.seg_id(send_full) if send_full >= 0 else -1
@@ -208,9 +209,8 @@ class Tables:
         self.mv_gated.a[i] = gated
         self.mv_gate.a[i] = gate
         self.mv_act.a[i] = self._act(act)
-        self.mv_label.a[i] = self._label(self.sys.fair_label(act))
-        self.mv_req.a[i] = self._label(self.sys.fair_request(act))
-        pair = (int(self.mv_label.a[i]), int(self.mv_req.a[i]))
+        pair = (self._label(self.sys.fair_label(act)), self._label(self.sys.fair_request(act)))
+        self.mv_label.a[i], self.mv_req.a[i] = pair
         self.mv_kind.a[i] = self.kinds.setdefault(pair, len(self.kinds))
         self.mv_fired.a[i] = (act.side * len(self.m[0].rules) + act.out.rule) if act.out else -1
         return i
