@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_spin import Pan, run_tcpmodel, safety_model  # noqa: E402
+from bench_spin import Pan  # noqa: E402
+from inprocess import run_tcpmodel, safety_model  # noqa: E402
 
 # (series, check, --set overrides, approximate states: for --max-states and ordering only)
 SERIES = [("seq space", "handshake", [], 8_746),
