@@ -10,7 +10,6 @@ from . import COMPARED, predict, runner
 from .case import Case, Observed
 
 
-
 @dataclass
 class Result:
     """One case: its run on the kernel and each compared variant's verdict."""

@@ -6,8 +6,9 @@
   one ``fair_cycles.bfs_within`` builds with its FIFO queue (start states join at their
   start distance, after the states found at that distance).
 - :func:`fair_components`: strongly connected components by ``scipy.sparse.csgraph`` (compiled
-  Tarjan; small graphs by scc.py's, which is quicker than importing scipy), then the Emerson-Lei refinement of every component at once: per (component,
-  label) pairs, which labels are taken inside, enabled everywhere, requested.
+  Tarjan; small graphs by scc.py's, quicker than importing scipy), then the Emerson-Lei
+  refinement of every component at once: per (component, label) pairs, which labels are
+  taken inside, enabled everywhere, requested.
 - :func:`find_lasso` / :func:`fair_loop`: a shortest run into a fair cycle or a dead end.
 """
 

@@ -148,7 +148,7 @@ class Visited:
     probe round at a time; the table grows by rehashing when its load passes ``max_load``.
     Bytes per state: 8 for the key plus 4 / load for the table, the load between ``max_load``
     / ``GROWTH`` and ``max_load``: 0.5-0.7, so 13.7-16 bytes (0.4-0.6 was 7 % quicker and
-    14.7-18 bytes; bench_scale measures).
+    14.7-18 bytes: close capacity=3 loss=4, 1.9 M states, A/B interleaved).
     """
 
     EMPTY = np.uint32(0xFFFFFFFF)
