@@ -288,12 +288,17 @@ class _Truth:
     control part (and whether it is terminal) and a step's on its move (a move belongs to one
     origin control) or, for loss and duplication, on (move, control): dense table lookups.
     Otherwise (rare) the channel sizes join the key of a sparse map.
+
+    A property whose verdict is found (``decide``) is no longer evaluated: its bit in what is
+    computed afterwards is 0, and the search reads no bit of a found property.
     """
 
     def __init__(self, T: Tables, state_props, step_props):
         self.T = T
         self.state_props = state_props
         self.step_props = step_props
+        self.state_open = list(enumerate(p.test for p in state_props))
+        self.step_open = list(enumerate(p.test for p in step_props))
         self.sizes = any(n in ("ab.size", "ba.size") for p in state_props + step_props
                          for n in p.reads)
         self.S = (T.cap + 1) ** 2
@@ -316,9 +321,16 @@ class _Truth:
         lab, lba = divmod(r, self.T.cap + 1)
         return self.T.state(c, (0,) * lab, (0,) * lba)
 
+    def decide(self, found) -> None:
+        """Stop evaluating the properties named in ``found``."""
+        self.state_open = [(i, f) for i, f in self.state_open
+                           if self.state_props[i].name not in found]
+        self.step_open = [(i, f) for i, f in self.step_open
+                          if self.step_props[i].name not in found]
+
     def _state_bits(self, key):
         env = (self._tuple(key >> 1), bool(key & 1), None, None)
-        return sum(1 << i for i, p in enumerate(self.state_props) if p.test(env))
+        return sum(1 << i for i, test in self.state_open if test(env))
 
     def _summ_id(self, sk):
         self.summ.append(sk)
@@ -326,7 +338,7 @@ class _Truth:
 
     def _env_bits(self, a, b, act):
         env = (self._tuple(b), False, self._tuple(a), self.T.acts[act])
-        return sum(1 << i for i, p in enumerate(self.step_props) if p.test(env))
+        return sum(1 << i for i, test in self.step_open if test(env))
 
     def _step_bits(self, key):
         return self._env_bits(self.summ[key >> 41], self.summ[(key >> 20) & 0x1FFFFF],
@@ -569,6 +581,7 @@ def _commit(r, ex, T, truth, visited, parent, via, edges, fired, state_props, st
             if len(hit):   # the first step in (parent, k) order is the reference's
                 o = int(ordk[hit].min())
                 found[p.name] = (base_id + o // KMAX, o % KMAX)
+    truth.decide(found)
     if edges is not None:
         # CSR by source: per expanded state its successor count, per edge (in (source, k)
         # order) the target and the kind of step (fairness label and request)
