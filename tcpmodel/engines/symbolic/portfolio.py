@@ -28,8 +28,9 @@ import z3
 
 # (preprocessing, seed) of the members, in the order they are started.  "eqs" is the
 # one-shot solver's pipeline (``bmc.sat_solver``); "plain" skips propagate-values and
-# solve-eqs: measured on the bound-20 queries (CPU s per seed 0, 1, 2; crash no_deadlock /
-# time-wait): eqs 5.4 7.6 10.0 / 11.1 18.5 10.5, plain 3.0 3.0 - / 38.4 40.5 13.5.
+# solve-eqs.  Neither wins everywhere (docs/engines.md, "Portfolio"): eqs answers the
+# unsatisfiable bound-10 queries in about 1 s (plain 3.6-4.1 s on crash), plain answered
+# time-wait's satisfiable bound-20 query in 3.7-5.1 s where eqs took 11-45 s.
 MEMBERS = (("eqs", 0), ("plain", 0), ("eqs", 1), ("plain", 1))
 TACTICS = {"eqs": ("simplify", "propagate-values", "solve-eqs", "bit-blast", "sat"),
            "plain": ("simplify", "bit-blast", "sat")}
