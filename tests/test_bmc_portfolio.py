@@ -61,3 +61,10 @@ def test_cli_portfolio_needs_find_mode():
     from test_cli import run
     code, _, err = run("check", "handshake", "--engine", "z3", "--portfolio", "2")
     assert code == 2 and err.count("\n") == 1 and "--bmc find" in err, err
+
+
+def test_a_failing_member_is_unknown_never_a_verdict(monkeypatch):
+    monkeypatch.setattr(portfolio, "MEMBERS", (("no-such-pipeline", 0),))
+    a = portfolio.solve([z3.Bool("p")], 1, timeout=60)
+    assert a.result == z3.unknown and a.model is None
+    assert "no-such-pipeline" in a.reason and "failed" in a.reason, a.reason

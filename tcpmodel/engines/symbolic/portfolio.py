@@ -10,8 +10,9 @@ model comes back as the values of its constants, made into a model of the parent
 solver that only holds those values: every trace decoded from it is still replayed on the
 explicit engine, so a wrong value is an error, never a verdict.
 
-``python portfolio.py FILE CONFIG SEED TIMEOUT`` is a member: it
-solves FILE and prints one JSON line (result, and the model's values when sat).
+``python portfolio.py FILE CONFIG SEED TIMEOUT OUT`` is a member: it
+solves FILE and writes JSON to OUT (result, and the model's values when sat; a file, not a
+pipe, which a large model would fill before the member exits).
 """
 
 from __future__ import annotations
@@ -62,25 +63,27 @@ def solve(assertions: list, members: int, timeout: float | None = None, stop=Non
     by side; ``stop()`` true ends the wait (unknown, "interrupted")."""
     s = z3.Solver()
     s.add(*assertions)
-    fd, path = tempfile.mkstemp(suffix=".smt2", prefix="tcpmodel-bmc-")
-    procs = []
     before = _children_cpu()
-    try:
-        with os.fdopen(fd, "w") as f:
+    with tempfile.TemporaryDirectory(prefix="tcpmodel-bmc-") as tmp:
+        query = os.path.join(tmp, "query.smt2")
+        with open(query, "w") as f:
             f.write(s.to_smt2())
-        for config, seed in MEMBERS[:max(1, members)]:
-            # the file, not ``-m``: a member needs only z3, not the package's imports
-            procs.append(((config, seed), subprocess.Popen(
-                [sys.executable, os.path.abspath(__file__), path, config, str(seed),
-                 "0" if timeout is None else repr(timeout)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
-        answer = _first(procs, timeout, stop)
-    finally:
-        for _, p in procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-        os.unlink(path)
+        procs = []
+        try:
+            for i, (config, seed) in enumerate(MEMBERS[:max(1, members)]):
+                out = os.path.join(tmp, f"member{i}")
+                with open(out + ".err", "w") as err:
+                    # the file, not ``-m``: a member needs only z3, not the package's imports
+                    procs.append(((config, seed), out, subprocess.Popen(
+                        [sys.executable, os.path.abspath(__file__), query, config, str(seed),
+                         "0" if timeout is None else repr(timeout), out + ".json"],
+                        stdout=subprocess.DEVNULL, stderr=err)))
+            answer = _first(procs, timeout, stop)
+        finally:
+            for _, _, p in procs:
+                if p.poll() is None:
+                    p.kill()
+                p.wait()
     answer.cpu = _children_cpu() - before
     return answer
 
@@ -91,7 +94,8 @@ def _children_cpu() -> float:
 
 
 def _first(procs: list, timeout: float | None, stop) -> Answer:
-    """The first sat or unsat answer of the member processes ``procs``."""
+    """The first sat or unsat answer of the member processes ``procs``: (member, output
+    path without its suffix, process)."""
     t0 = time.monotonic()
     reasons = []
     running = list(procs)
@@ -100,20 +104,22 @@ def _first(procs: list, timeout: float | None, stop) -> Answer:
             return Answer(z3.unknown, reason="interrupted")
         if timeout is not None and time.monotonic() - t0 > timeout + 5:
             return Answer(z3.unknown, reason="timeout")
-        for who, p in list(running):
+        for who, out, p in list(running):
             if p.poll() is None:
                 continue
-            running.remove((who, p))
-            out, err = p.communicate()
-            got = json.loads(out) if p.returncode == 0 and out.strip() else None
-            if got is None:
-                reasons.append(f"member {who} failed: {err.strip()[-200:] or p.returncode}")
-            elif got["result"] == "sat":
+            running.remove((who, out, p))
+            if p.returncode != 0 or not os.path.exists(out + ".json"):
+                with open(out + ".err") as f:
+                    err = f.read().strip()[-200:]
+                reasons.append(f"member {who} failed: {err or p.returncode}")
+                continue
+            with open(out + ".json") as f:
+                got = json.load(f)
+            if got["result"] == "sat":
                 return Answer(z3.sat, _model(got["values"]), winner=who, winner_cpu=got["cpu"])
-            elif got["result"] == "unsat":
+            if got["result"] == "unsat":
                 return Answer(z3.unsat, winner=who, winner_cpu=got["cpu"])
-            else:
-                reasons.append(got.get("reason", "unknown"))
+            reasons.append(got.get("reason", "unknown"))
         time.sleep(0.02)
     return Answer(z3.unknown, reason="; ".join(reasons))
 
@@ -151,5 +157,8 @@ def _member(path: str, config: str, seed: int, timeout: float) -> dict:
 
 
 if __name__ == "__main__":
-    _path, _config, _seed, _timeout = sys.argv[1:5]
-    print(json.dumps(_member(_path, _config, int(_seed), float(_timeout))))
+    _path, _config, _seed, _timeout, _out = sys.argv[1:6]
+    _answer = _member(_path, _config, int(_seed), float(_timeout))
+    with open(_out + ".part", "w") as _f:
+        json.dump(_answer, _f)
+    os.replace(_out + ".part", _out)   # whole or absent, never half written
