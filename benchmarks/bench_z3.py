@@ -6,6 +6,8 @@
    queries (nothing shorter, something at exactly that length), and BMC's find mode
    (``--bmc find``) at the default bound 20 with no shortening (``--shorten 0``): the length
    it found and "none within" the depth it proved free of violations.
+   ``find`` (its own part): find mode alone, in this process against a portfolio of
+   ``--portfolio`` solver processes (``--bmc find --portfolio N``), interleaved run by run.
 2. Proofs: k-induction time for every property with a strengthening, also on parameters the
    explicit engine cannot enumerate (seq_space 256, capacity 4); optionally Spacer.
 3. BMC scaling: seconds per depth on each shipped check (all its safety properties, as
@@ -15,12 +17,15 @@
    seq_space = 2^32; the goal is at most 5 minutes each.
 
     python3 benchmarks/bench_z3.py [--runs 3] [--spacer 60] [--scaling-depth 14] [--quick]
-                                   [--parts counterexamples,proofs,scaling,inference]
+                                   [--parts counterexamples,find,proofs,scaling,inference]
+                                   [--portfolio 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import sys
 import time
@@ -97,6 +102,46 @@ def counterexamples(runs: int) -> None:
               f"{bs:>8.2f} {bc:>8.2f} {cs if chit else nan:>12.2f} {cc if chit else nan:>11.2f} "
               f"{fhit.depth if fhit else '-':>10} {within:>11} {fs:>9.2f} {fc:>8.2f}",
               flush=True)
+    print()
+
+
+def _cpu_with_children() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + r.ru_utime + r.ru_stime
+
+
+def find_mode(runs: int, members: int) -> None:
+    """Find mode (bound 20, no shortening) in this process (A) and with a portfolio of
+    ``members`` solver processes (B), interleaved A, B, A, B.  CPU counts the members too (the
+    killed losers included); "quiet" is this process's CPU plus the CPU of the members that
+    answered: the wall time on a quiet machine with a core per member."""
+    print(f"find mode, bound {DEFAULT_DEPTH}, --shorten 0: in-process (A) vs --portfolio "
+          f"{members} (B); seconds, median of {runs}, interleaved; load average at start "
+          + " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    head = (f"{'check':<10} {'property':<22} {'A len':>5} {'A cpu':>6} {'A wall':>6} "
+            f"{'B len':>5} {'B quiet':>7} {'B cpu':>6} {'B wall':>6}  A cpu each / B quiet each")
+    print(head)
+    print("-" * len(head))
+    for name, variant, prop in COUNTEREXAMPLES:
+        model = build(load_check(name, variant=variant), [prop])
+        rows = {"A": [], "B": []}
+        for _ in range(runs):
+            for label, n in (("A", 1), ("B", members)):
+                t0, c0 = time.perf_counter(), _cpu_with_children()
+                c_own = time.process_time()
+                run = bmc_find.run(model, model.properties, DEFAULT_DEPTH, shorten=0, members=n)
+                wall, cpu = time.perf_counter() - t0, _cpu_with_children() - c0
+                quiet = (time.process_time() - c_own) + run.member_cpu if n > 1 else cpu
+                hit = run.hits.get(prop)
+                rows[label].append((hit.depth if hit else None, cpu, wall, quiet))
+        a, b = rows["A"], rows["B"]
+        med = lambda xs, i: median([x[i] for x in xs])  # noqa: E731
+        lens = lambda xs: "/".join(str(x[0]) for x in xs)  # noqa: E731
+        print(f"{name:<10} {prop:<22} {lens(a):>5} {med(a, 1):>6.1f} {med(a, 2):>6.1f} "
+              f"{lens(b):>5} {med(b, 3):>7.1f} {med(b, 1):>6.1f} {med(b, 2):>6.1f}  "
+              + " ".join(f"{x[1]:.1f}" for x in a) + " / " + " ".join(f"{x[3]:.1f}" for x in b),
+              flush=True)
+    print("load average at end " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     print()
 
 
@@ -194,13 +239,18 @@ def main() -> None:
     ap.add_argument("--checks", help="inference: only these checks (comma-separated)")
     ap.add_argument("--infer-timeout", type=float, default=1800.0,
                     help="inference: seconds per check and parameter set (default 1800)")
-    ap.add_argument("--parts", default="counterexamples,proofs,scaling,inference",
-                    help="comma-separated subset of counterexamples, proofs, scaling, inference")
+    ap.add_argument("--parts", default="counterexamples,find,proofs,scaling,inference",
+                    help="comma-separated subset of counterexamples, find, proofs, scaling, "
+                         "inference")
+    ap.add_argument("--portfolio", type=int, default=2,
+                    help="find: solver processes per query in the portfolio runs (default 2)")
     args = ap.parse_args()
     runs = 1 if args.quick else args.runs
     parts = set(args.parts.split(","))
     if "counterexamples" in parts:
         counterexamples(runs)
+    if "find" in parts:
+        find_mode(runs, args.portfolio)
     if "proofs" in parts:
         proofs(runs, args.spacer)
     if "inference" in parts:

@@ -183,7 +183,7 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
           proof_timeout: float | None = 120.0, samples: int = 2, infer: str = "auto",
           infer_timeout: float = 300.0, progress=None, quiet: bool = False,
           max_memory: int | None = None, bmc: str = "depth",
-          shorten: float | None = None) -> CheckRun:
+          shorten: float | None = None, portfolio: int = 1) -> CheckRun:
     """Run one check and return its :class:`CheckRun`.
 
     ``check``: a name, a path or a model from :func:`load`.  ``engine``: ``"explicit"`` (BFS,
@@ -195,7 +195,8 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
     (``CheckRun.inference``), ``"off"`` never; ``infer_timeout`` bounds it per check.
     ``bmc`` (z3): ``"depth"`` tries depths in order (shortest traces), ``"find"`` asks one query
     per bound and shortens a found trace within ``shorten`` seconds (default 10); its traces
-    say whether they are proven shortest.
+    say whether they are proven shortest; ``portfolio`` > 1 solves each of its queries with
+    that many solver processes side by side, the first answer winning.
     ``progress``: a text stream for progress lines (e.g. ``sys.stderr``), or None; with
     ``quiet`` only a heartbeat on long runs and a warning when a run grows large."""
     if engine not in ENGINES:
@@ -221,7 +222,8 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
         zres = _run_z3(model, res, depth=depth, timeout=timeout, spacer=spacer,
                        proof_timeout=proof_timeout, bmc_budget=bmc_budget,
                        progress=None if quiet else progress, infer=infer,
-                       infer_timeout=infer_timeout, bmc=bmc, shorten=shorten)
+                       infer_timeout=infer_timeout, bmc=bmc, shorten=shorten,
+                       portfolio=portfolio)
         if res is not None:
             from .engines import crosscheck
             cc = crosscheck.cross_check(model, res, zres, samples=samples)
@@ -232,7 +234,7 @@ def run(check="handshake", *, variant: str | None = None, params: dict | None = 
 
 
 def _run_z3(model, eres, *, depth, timeout, spacer, proof_timeout, bmc_budget, progress,
-            infer, infer_timeout, bmc="depth", shorten=None):
+            infer, infer_timeout, bmc="depth", shorten=None, portfolio=1):
     """The z3 engine.  Beside the explicit engine it confirms the length of every trace the
     explicit engine found (two queries each) and BMC goes to ``depth`` (default BOTH_DEPTH)
     for the rest."""
@@ -252,7 +254,7 @@ def _run_z3(model, eres, *, depth, timeout, spacer, proof_timeout, bmc_budget, p
             print(f"  [{name}] z3 inference: {msg}", file=progress, flush=True)
     return symbolic.check(model, depth=depth, timeout=timeout, spacer=spacer,
                           infer=inference.infer, infer_mode=infer, say=say,
-                          infer_timeout=infer_timeout, bmc_mode=bmc,
+                          infer_timeout=infer_timeout, bmc_mode=bmc, portfolio=portfolio,
                           shorten=(shorten if shorten is not None
                                    else symbolic.DEFAULT_SHORTEN),
                           proof_timeout=proof_timeout, progress=report,

@@ -79,6 +79,10 @@ def add_parser(sub) -> None:
                    help="z3 with --bmc find: time per trace to look for a shorter one, or prove "
                         "there is none (default 10; 0 keeps the trace found, its repeated "
                         "states cut out)")
+    c.add_argument("--portfolio", type=COUNT, metavar="N",
+                   help="z3 with --bmc find: solve each query with N solver processes side by "
+                        "side (different preprocessing and random seed; the first answer wins, "
+                        "the others are stopped); default 1, in this process")
     c.add_argument("--spacer", action="store_true",
                    help="z3: also try Spacer (CHC) when k-induction does not prove a property")
     c.add_argument("--proof-timeout", type=SECONDS, default=120.0, metavar="SECONDS",
@@ -118,6 +122,9 @@ def run(args) -> int:
     if args.shorten is not None and args.bmc != "find":
         raise InputError("--shorten is an option of --bmc find", where="command line",
                          fix="add --bmc find (with --engine z3), or drop --shorten")
+    if args.portfolio is not None and args.bmc != "find":
+        raise InputError("--portfolio is an option of --bmc find", where="command line",
+                         fix="add --bmc find (with --engine z3), or drop --portfolio")
     infer = "always" if (args.infer or args.infer_out) else "off" if args.no_infer else "auto"
     # load and build everything first: bad input fails before any search runs
     models = [api.load(n, params=overrides, variant=args.variant, properties=args.property)
@@ -132,7 +139,7 @@ def run(args) -> int:
         run = api.run(model, engine=args.engine, max_states=args.max_states,
                         timeout=args.timeout, workers=args.workers, depth=args.depth,
                         bmc_budget=args.bmc_budget, spacer=args.spacer,
-                        bmc=args.bmc, shorten=args.shorten,
+                        bmc=args.bmc, shorten=args.shorten, portfolio=args.portfolio or 1,
                         proof_timeout=args.proof_timeout, samples=args.samples,
                         infer=infer, infer_timeout=args.infer_timeout,
                         progress=sys.stderr, quiet=args.quiet, max_memory=limit)

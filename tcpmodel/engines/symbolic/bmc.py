@@ -42,6 +42,7 @@ class BmcRun:
     errors: dict = field(default_factory=dict)          # property name -> EncodingError text
     stop_reason: str | None = None
     seconds: float = 0.0
+    member_cpu: float = 0.0  # find mode's portfolio: CPU seconds of the members that answered
 
 
 class Unrolling:

@@ -20,6 +20,7 @@ import time
 
 import z3
 
+from . import portfolio
 from .bmc import BmcRun, Hit, Unrolling, bad_term, explicit_hit, sat_solver
 from .encoding import Encoding, EncodingError
 from .formulas import PropertyTerms
@@ -62,8 +63,10 @@ class _Query:
     (bit-blasting the unrolling again, which costs less than the incremental SMT core's search
     on these queries: 10 s against 23 s of CPU on crash at bound 20)."""
 
-    def __init__(self, enc: Encoding):
+    def __init__(self, enc: Encoding, portfolio: int = 1, stop=None):
         self.enc = enc
+        self.portfolio, self.stop = portfolio, stop
+        self.member_cpu = 0.0  # CPU seconds of the portfolio members that answered
         self.pt = PropertyTerms(enc)
         self.un = Unrolling(enc, solver=z3.Solver(), guarded=True)
 
@@ -80,6 +83,11 @@ class _Query:
                  for b in [self.bad(p, d)] if b is not None]
         if not terms:
             return z3.unsat, None
+        if self.portfolio > 1:
+            a = portfolio.solve(list(self.un.solver.assertions()) + [z3.Or(terms)],
+                                self.portfolio, timeout, self.stop)
+            self.member_cpu += a.winner_cpu
+            return a.result, a.model if a.result == z3.sat else a.reason or None
         sol = sat_solver(timeout)
         sol.add(self.un.solver.assertions())
         sol.add(z3.Or(terms))
@@ -102,12 +110,14 @@ class _Query:
 
 
 def run(model, props, depth: int, *, timeout: float | None = None, enc: Encoding | None = None,
-        progress=None, stop=None, shorten: float = DEFAULT_SHORTEN) -> BmcRun:
-    """Find mode of BMC for the safety ``props`` up to ``depth`` steps.  ``res.depth`` is the
+        progress=None, stop=None, shorten: float = DEFAULT_SHORTEN,
+        members: int = 1) -> BmcRun:
+    """Find mode of BMC for the safety ``props`` up to ``depth`` steps, each query solved in
+    this process (``members`` 1) or by a portfolio of ``members`` solver processes.  ``res.depth`` is the
     depth up to which every open property is proven to have no violation (witness); a hit's
     ``shortest`` says whether its length is proven minimal (``none_within`` otherwise)."""
     t0 = time.monotonic()
-    q = _Query(enc or Encoding(model))
+    q = _Query(enc or Encoding(model), members, stop)
     res = BmcRun()
     pending = list(props)
     covered = -1
@@ -159,6 +169,7 @@ def run(model, props, depth: int, *, timeout: float | None = None, enc: Encoding
         return res
     finally:
         res.seconds = time.monotonic() - t0
+        res.member_cpu = q.member_cpu
 
 
 def _shorten(q: _Query, system, p, hit: Hit, covered: int, t0: float, budget: float, left,

@@ -59,7 +59,7 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
           progress=None, keep_going: bool = False, lengths: dict | None = None,
           bmc_budget: float | None = None, infer=None, infer_mode: str = "auto",
           infer_timeout: float | None = 300.0, say=None, bmc_mode: str = "depth",
-          shorten: float = bmc_find.DEFAULT_SHORTEN) -> CheckResult:
+          shorten: float = bmc_find.DEFAULT_SHORTEN, portfolio: int = 1) -> CheckResult:
     """Proofs first for ``always`` properties (a proved one needs no BMC), then BMC of the rest
     up to ``depth``, then proofs that no witness exists for ``sometimes`` properties BMC did
     not satisfy.  ``timeout`` bounds the whole run, ``bmc_budget`` the depth-by-depth BMC (its
@@ -82,7 +82,7 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
         with _CtrlC(prover):
             return _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kmax,
                           progress, keep_going, lengths, bmc_budget,
-                          (infer, infer_mode, infer_timeout, say), (bmc_mode, shorten))
+                          (infer, infer_mode, infer_timeout, say), (bmc_mode, shorten, portfolio))
     except OverflowError as e:   # a constant beyond the bit-vector encoding (exprs.Sorts.val)
         from ...errors import InputError
         raise InputError(f"the z3 engine cannot encode this check: {e}", file=model.check.path,
@@ -91,7 +91,7 @@ def check(model, *, depth: int = DEFAULT_DEPTH, timeout: float | None = None, pr
 
 
 def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kmax, progress,
-           keep_going, lengths, bmc_budget, inference, bmc_how=("depth", 0.0)) -> CheckResult:
+           keep_going, lengths, bmc_budget, inference, bmc_how=("depth", 0.0, 1)) -> CheckResult:
     t0 = time.monotonic()
     lengths = lengths or {}
     safety = [p for p in model.properties if p.kind in SAFETY_KINDS]
@@ -125,10 +125,11 @@ def _check(model, enc, prover, depth, timeout, prove, spacer, proof_timeout, kma
     def tick(d, secs):
         if progress:
             progress(d, secs)
-    bmc_mode, shorten = bmc_how
+    bmc_mode, shorten, portfolio = bmc_how
     if bmc_mode == "find":
         run = bmc_find.run(model, todo, depth, timeout=_left(timeout, t0, bmc_budget), enc=enc,
-                           progress=tick, stop=lambda: prover.interrupted, shorten=shorten)
+                           progress=tick, stop=lambda: prover.interrupted, shorten=shorten,
+                           members=portfolio)
     else:
         run = bmc.run(model, todo, depth, timeout=_left(timeout, t0, bmc_budget), enc=enc,
                       progress=tick, stop=lambda: prover.interrupted)
