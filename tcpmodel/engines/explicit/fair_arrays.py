@@ -19,7 +19,7 @@ import numpy as np
 
 from ...memory import give_back
 from .fair_cycles import STRONG, WEAK, Lasso
-from .graph_arrays import ArrayGraph, unique
+from .graph_arrays import ArrayGraph, EdgeBits, unique
 
 NONE_S, WEAK_S, STRONG_S = 0, 1, 2
 
@@ -211,7 +211,6 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
     next_id = 0
     is_strong = np.append(strg == STRONG_S, False)   # index -1 (no label) reads False
     is_weak = np.append(strg == WEAK_S, False)
-    g.enabled()   # built (once per graph) before this analysis allocates its own arrays
     while alive.any():
         comp = _components(g, alive, banned)
         taken, asked, looped = [], [], []
@@ -276,9 +275,9 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
                                                        taken)
                 new_ban.append(e[bq])
             if banned is None:
-                banned = np.zeros(len(g.dst), bool)
+                banned = EdgeBits(len(g.dst))
             for e in new_ban:
-                banned[e] = True
+                banned.set(e)
             del new_ban
         alive &= ~kill
         # this round's arrays go before the next round's components are computed
@@ -299,15 +298,21 @@ def _components(g: ArrayGraph, alive: np.ndarray, banned, in_place: bool | None 
     bit per edge; the copy 4 bytes per selected edge and per state."""
     give_back()   # what the last pass freed, before this one allocates per edge
     outdeg = g.outdeg
-    sel = np.zeros(len(g.dst), bool)
-    for v0, v1, e0, e1 in g.row_blocks(BLOCK):
-        s = np.repeat(alive[v0:v1], outdeg[v0:v1])
-        s &= alive[g.dst[e0:e1]]
-        if banned is not None:
-            s &= ~banned[e0:e1]
-        sel[e0:e1] = s
-    g.drop_repeats(sel)
-    kept, edges = int(np.count_nonzero(sel)), len(sel)
+    kept = 0
+
+    def selected():
+        nonlocal kept
+        for v0, v1, e0, e1 in g.row_blocks(BLOCK):
+            s = np.repeat(alive[v0:v1], outdeg[v0:v1])
+            s &= alive[g.dst[e0:e1]]
+            if banned is not None:
+                s &= ~banned[e0:e1]
+            g.drop_repeats_rows(s, v0, v1, e0)
+            kept += int(np.count_nonzero(s))
+            yield s
+
+    sel = EdgeBits.packed(len(g.dst), selected())   # a bit per edge, not a byte
+    edges = len(sel)
     can = (g.dst.flags.writeable and not isinstance(g.dst, np.memmap)
            and g.dst.dtype == np.int32 and g.indptr.dtype == np.int32)
     if in_place is None:
@@ -403,8 +408,21 @@ def _sub_indptr(indptr: np.ndarray, sel: np.ndarray) -> np.ndarray:
 def find_lasso(g: ArrayGraph, avoid: np.ndarray, starts, strg: np.ndarray, *,
                start_dist: np.ndarray | None = None, init_tree: Tree | None = None):
     """``fair_cycles.find_lasso`` on arrays: a shortest run that reaches one of ``starts`` and
-    stays in ``avoid`` (bool per state) forever, ending in a dead end or a fair cycle."""
-    reach = bfs_tree(g, starts, avoid, start_dist, paths=False)   # the paths once v is known
+    stays in ``avoid`` (bool per state) forever, ending in a dead end or a fair cycle.
+
+    ``starts``: state ids, or a bool per state; ``start_dist``: the starts' distances, as an
+    array per start, or (with a mask) anything indexed by state ids, such as
+    ``Exploration.depth_of()``.  A mask and a lookup keep no array per start while the
+    components are analysed (the starts are listed again for each search from them)."""
+    def start_list():
+        if isinstance(starts, np.ndarray) and starts.dtype == bool:
+            ids = np.flatnonzero(starts).astype(np.int32)
+            return ids, (start_dist[ids] if start_dist is not None else None)
+        return starts, start_dist
+
+    ids, dist = start_list()
+    reach = bfs_tree(g, ids, avoid, dist, paths=False)   # the paths once v is known
+    del ids, dist
     got = reach.dist >= 0
     if not got.any():
         return None
@@ -422,7 +440,9 @@ def find_lasso(g: ArrayGraph, avoid: np.ndarray, starts, strg: np.ndarray, *,
     if best is None:
         return None
     _, kind, v = best
-    reach = bfs_tree(g, starts, avoid, start_dist, target=v)
+    ids, dist = start_list()
+    reach = bfs_tree(g, ids, avoid, dist, target=v)
+    del ids, dist
     root = reach.root_of(v)
     stem = (path_to(init_tree, root) if init_tree is not None else []) + path_to(reach, v)
     loop = fair_loop(g, np.flatnonzero(fair == fair[v]), banned, v, strg) if kind else []
