@@ -26,6 +26,7 @@ from ...memory import give_back
 
 KIND_DTYPE = np.uint16
 NO_LABEL = -1
+GIVE_BACK_EVERY = 4   # blocks of a whole-graph pass between two give_back() calls
 
 
 def uint_for(top: int):
@@ -135,15 +136,18 @@ class ArrayGraph:
             yield v, w, int(self.indptr[v]), int(self.indptr[w])
             v = w
             i += 1
-            if i % 8 == 0:
+            if i % GIVE_BACK_EVERY == 0:
                 give_back()
 
-    def _enabled_rows(self, v0: int, v1: int, e0: int, e1: int) -> tuple:
+    def _enabled_rows(self, v0: int, v1: int, e0: int, e1: int, rows=None) -> tuple:
         """(per state of v0..v1 how many labels its out-edges carry, those labels in state then
-        label order) of one block of rows."""
+        label order) of one block of rows; with ``rows`` (a bool per state of the block) only
+        of those states (the others count 0)."""
         L = max(len(self.labels), 1)
         lab = self.kind_label[self.kind[e0:e1]]
         keep = lab >= 0
+        if rows is not None:
+            keep &= np.repeat(rows, self.outdeg[v0:v1])
         key = np.repeat(np.arange(v1 - v0, dtype=np.int64), self.outdeg[v0:v1])[keep]
         key = unique(key * L + lab[keep])
         return np.bincount(key // L, minlength=v1 - v0), key % L
@@ -162,11 +166,15 @@ class ArrayGraph:
             labs.append(lab.astype(uint_for(L)))
         return cnt, _assemble(labs, uint_for(L))
 
-    def enabled_blocks(self, edges_per_block: int = 1 << 18):
+    def enabled_blocks(self, edges_per_block: int = 1 << 18, rows=None):
         """(states, labels) of the enabled pairs (see :meth:`enabled`), a block of rows at a
-        time, as int32 arrays."""
+        time, as int32 arrays.  ``rows(v0, v1)``: which states of a block to list (a bool
+        each), None: all; blocks without any are skipped."""
         for v0, v1, e0, e1 in self.row_blocks(edges_per_block):
-            c, lab = self._enabled_rows(v0, v1, e0, e1)
+            r = rows(v0, v1) if rows is not None else None
+            if r is not None and not r.any():
+                continue
+            c, lab = self._enabled_rows(v0, v1, e0, e1, r)
             yield np.repeat(np.arange(v0, v1, dtype=np.int32), c), lab.astype(np.int32)
 
     def enabled_at(self, nodes: np.ndarray) -> tuple:
