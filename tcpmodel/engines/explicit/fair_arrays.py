@@ -231,8 +231,8 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
         size = np.zeros(n, np.int32)   # states per component, at its label
         for lo in range(0, n, BLOCK):
             np.add.at(size, comp[lo:lo + BLOCK][alive[lo:lo + BLOCK]], 1)
+        give_back()   # ufunc.at's buffers (measured: 9 bytes per state at 12.8 M states)
         live_c = _nonzero32(size)
-        give_back()
         cyclic = np.zeros(n, bool)
         cyclic[np.concatenate(looped).astype(np.int64)] = True
         del looped
@@ -378,9 +378,14 @@ def _count_pairs(blocks) -> tuple:
 
 def _nonzero32(a: np.ndarray) -> np.ndarray:
     """``np.flatnonzero(a)`` as int32, a block at a time (no int64 array per state)."""
-    parts = [np.flatnonzero(a[lo:lo + BLOCK]).astype(np.int32) + np.int32(lo)
-             for lo in range(0, len(a), BLOCK)]
-    return np.concatenate(parts) if parts else np.empty(0, np.int32)
+    out = np.empty(np.count_nonzero(a), np.int32)
+    o = 0
+    for lo in range(0, len(a), BLOCK):
+        idx = np.flatnonzero(a[lo:lo + BLOCK])
+        out[o:o + len(idx)] = idx
+        out[o:o + len(idx)] += lo
+        o += len(idx)
+    return out
 
 
 def _internal_blocks(g: ArrayGraph, comp, alive, banned):
