@@ -37,6 +37,10 @@ class SpilledArray:
     def shape(self) -> tuple:
         return (self.n,)
 
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
     def __getitem__(self, index):
         if self.n == 0:
             return np.empty(0, self.dtype)[index]
