@@ -246,7 +246,10 @@ def _check_live(model, ex, live, res) -> None:
     from .truths import StateTruths
     from ...memory import give_back
     t0 = time.monotonic()
-    spill_search_arrays(ex)   # keys, parents, action indices: on disk until a lasso needs them
+    if model.system.attacker is None and not any(p.kind == "ltl" for p in live):
+        # keys, parents, action indices: on disk until a lasso needs them (the reference
+        # lists, for LTL and attackers, read every state one at a time: they stay)
+        spill_search_arrays(ex)
     give_back()   # the search's temporaries, before the analysis allocates its own
     graph = ex.graph
     if graph is None:   # the reference engine's lists
