@@ -116,7 +116,11 @@ def main() -> None:
     print("safe s: tcpmodel's BFS with the safety properties; full s: BFS recording the graph plus "
           "the liveness\nanalysis (live s); pan: gcc -O2 -DSAFETY -DNOREDUCE, depth-first, exact "
           "storage (cc: spin -a + gcc).\nB/st: tcpmodel: peak RSS grown during the check (Python "
-          "and imports excluded); pan: its peak RSS.\nsafe/pan: pan s / safe s (above 1: "
+          "and imports excluded); from 2^20 states a full check\nkeeps its keys, parents and "
+          "action indices (13 B/state) in a temporary file during the liveness analysis:\n"
+          "on disk or in the kernel's page cache (clean, reclaimable), not in the RSS, except "
+          "pages read back\nwhile they are mapped; pan: its peak RSS.\n"
+          "safe/pan: pan s / safe s (above 1: "
           "tcpmodel's search is faster).  same: equal states and safety verdicts.")
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     if args.json:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ...memory import give_back
 from .fair_cycles import STRONG, WEAK, Lasso
-from .graph_arrays import ArrayGraph, unique
+from .graph_arrays import ArrayGraph, EdgeBits, unique
 from .scc import strongly_connected_components
 
 NONE_S, WEAK_S, STRONG_S = 0, 1, 2
@@ -146,6 +146,9 @@ def bfs_tree(g: ArrayGraph, starts, allowed: np.ndarray | None = None,
                 parent[new] = ps
                 kk[new] = e[first] - indptr[ps]
             nxt.append(new)
+            # each slice's temporaries go back to the system before the next slice's: left
+            # to glibc they piled up to ~40 bytes per state over one search at 12.8 M states
+            give_back()
         frontier = np.concatenate(nxt)
         d += 1
     give_back()   # the slices' temporaries
@@ -238,7 +241,6 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
     next_id = 0
     is_strong = np.append(strg == STRONG_S, False)   # index -1 (no label) reads False
     is_weak = np.append(strg == WEAK_S, False)
-    g.enabled()   # built (once per graph) before this analysis allocates its own arrays
     while alive.any():
         comp = _components(g, alive, banned)
         taken, asked, looped = [], [], []
@@ -256,8 +258,8 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
         size = np.zeros(n, np.int32)   # states per component, at its label
         for lo in range(0, n, BLOCK):
             np.add.at(size, comp[lo:lo + BLOCK][alive[lo:lo + BLOCK]], 1)
-        live_c = np.flatnonzero(size).astype(np.int32)
-        give_back()
+        give_back()   # ufunc.at's buffers (with the listing below: 14 B/state at 12.8 M)
+        live_c = _nonzero32(size)
         cyclic = np.zeros(n, bool)
         cyclic[np.concatenate(looped).astype(np.int64)] = True
         del looped
@@ -281,17 +283,21 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
         del weak_keys
         give_back()
         dead = ~cyclic
+        del cyclic
         # weak: a label enabled in every state of the component and never taken inside
         dead[wkeys[counts == size[wkeys // L]] // L] = True
+        del size, wkeys, counts
         pending &= ~dead
-        ok_c = live_c[~dead[live_c] & ~pending[live_c]]
+        ok_c = live_c[~dead[live_c] & ~pending[live_c]]   # sorted
+        del live_c
         if len(ok_c):
-            ids = np.full(n, -1, np.int32)
-            ids[ok_c] = next_id + np.arange(len(ok_c))
+            is_ok = np.zeros(n, bool)
+            is_ok[ok_c] = True
+            done = alive & is_ok[comp]
+            del is_ok
+            fair[done] = next_id + np.searchsorted(ok_c, comp[done])
             next_id += len(ok_c)
-            done = alive & (ids[comp] >= 0)
-            fair[done] = ids[comp[done]]
-            del ids, done
+            del done
         # refine the pending components: drop the states that enable an untaken strong
         # label, ban the internal edges that request one
         kill = alive & (~pending[comp] | marked)
@@ -303,14 +309,13 @@ def fair_components(g: ArrayGraph, nodes: np.ndarray, strg: np.ndarray) -> tuple
                                                        taken)
                 new_ban.append(e[bq])
             if banned is None:
-                banned = np.zeros(len(g.dst), bool)
+                banned = EdgeBits(len(g.dst))
             for e in new_ban:
-                banned[e] = True
+                banned.set(e)
             del new_ban
         alive &= ~kill
         # this round's arrays go before the next round's components are computed
-        del comp, taken, asked, size, live_c, cyclic, wkeys, counts, marked, pending, ok_c
-        del kill, dead
+        del comp, taken, asked, marked, pending, ok_c, kill, dead
     return fair, banned
 
 
@@ -326,15 +331,21 @@ def _components(g: ArrayGraph, alive: np.ndarray, banned, in_place: bool | None 
     bit per edge; the copy 4 bytes per selected edge and per state."""
     give_back()   # what the last pass freed, before this one allocates per edge
     outdeg = g.outdeg
-    sel = np.zeros(len(g.dst), bool)
-    for v0, v1, e0, e1 in g.row_blocks(BLOCK):
-        s = np.repeat(alive[v0:v1], outdeg[v0:v1])
-        s &= alive[g.dst[e0:e1]]
-        if banned is not None:
-            s &= ~banned[e0:e1]
-        sel[e0:e1] = s
-    g.drop_repeats(sel)
-    kept, edges = int(np.count_nonzero(sel)), len(sel)
+    kept = 0
+
+    def selected():
+        nonlocal kept
+        for v0, v1, e0, e1 in g.row_blocks(BLOCK):
+            s = np.repeat(alive[v0:v1], outdeg[v0:v1])
+            s &= alive[g.dst[e0:e1]]
+            if banned is not None:
+                s &= ~banned[e0:e1]
+            g.drop_repeats_rows(s, v0, v1, e0)
+            kept += int(np.count_nonzero(s))
+            yield s
+
+    sel = EdgeBits.packed(len(g.dst), selected())   # a bit per edge, not a byte
+    edges = len(sel)
     can = (g.dst.flags.writeable and not isinstance(g.dst, np.memmap)
            and g.dst.dtype == np.int32 and g.indptr.dtype == np.int32)
     if in_place is None:
@@ -368,10 +379,10 @@ BLOCK = 1 << 18   # edges or pairs per block: the temporaries of one block stay 
 def _enabled_keys(g, comp, alive, cyclic, L):
     """(state, component * L + label) of the labels enabled at alive states of cyclic
     components, a block at a time."""
-    for st_, lab in g.enabled_blocks(BLOCK):
-        ok = alive[st_] & cyclic[comp[st_]]
-        st_ = st_[ok]
-        yield st_, comp[st_].astype(np.int64) * L + lab[ok]
+    def rows(v0, v1):
+        return alive[v0:v1] & cyclic[comp[v0:v1]]
+    for st_, lab in g.enabled_blocks(BLOCK, rows):
+        yield st_, comp[st_].astype(np.int64) * L + lab
 
 
 def _count_pairs(blocks) -> tuple:
@@ -392,11 +403,25 @@ def _count_pairs(blocks) -> tuple:
     return k[start], np.add.reduceat(c, start)
 
 
+def _nonzero32(a: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(a)`` as int32, a block at a time (no int64 array per state)."""
+    out = np.empty(np.count_nonzero(a), np.int32)
+    o = 0
+    for lo in range(0, len(a), BLOCK):
+        idx = np.flatnonzero(a[lo:lo + BLOCK])
+        out[o:o + len(idx)] = idx
+        out[o:o + len(idx)] += lo
+        o += len(idx)
+    return out
+
+
 def _internal_blocks(g: ArrayGraph, comp, alive, banned):
     """Per block of rows: the edges between alive states of one component that are not
     banned, as (edge index, component, label id, request id, is a self-loop)."""
     outdeg = g.outdeg
     for v0, v1, e0, e1 in g.row_blocks(BLOCK):
+        if not alive[v0:v1].any():   # later rounds: most blocks have no alive state left
+            continue
         c_src = np.repeat(comp[v0:v1], outdeg[v0:v1])
         dst = g.dst[e0:e1]
         ok = alive[dst] & (comp[dst] == c_src)
@@ -430,8 +455,21 @@ def _sub_indptr(indptr: np.ndarray, sel: np.ndarray) -> np.ndarray:
 def find_lasso(g: ArrayGraph, avoid: np.ndarray, starts, strg: np.ndarray, *,
                start_dist: np.ndarray | None = None, init_tree: Tree | None = None):
     """``fair_cycles.find_lasso`` on arrays: a shortest run that reaches one of ``starts`` and
-    stays in ``avoid`` (bool per state) forever, ending in a dead end or a fair cycle."""
-    reach = bfs_tree(g, starts, avoid, start_dist, paths=False)   # the paths once v is known
+    stays in ``avoid`` (bool per state) forever, ending in a dead end or a fair cycle.
+
+    ``starts``: state ids, or a bool per state; ``start_dist``: the starts' distances, as an
+    array per start, or (with a mask) anything indexed by state ids, such as
+    ``Exploration.depth_of()``.  A mask and a lookup keep no array per start while the
+    components are analysed (the starts are listed again for each search from them)."""
+    def start_list():
+        if isinstance(starts, np.ndarray) and starts.dtype == bool:
+            ids = np.flatnonzero(starts).astype(np.int32)
+            return ids, (start_dist[ids] if start_dist is not None else None)
+        return starts, start_dist
+
+    ids, dist = start_list()
+    reach = bfs_tree(g, ids, avoid, dist, paths=False)   # the paths once v is known
+    del ids, dist
     got = reach.dist >= 0
     if not got.any():
         return None
@@ -449,7 +487,9 @@ def find_lasso(g: ArrayGraph, avoid: np.ndarray, starts, strg: np.ndarray, *,
     if best is None:
         return None
     _, kind, v = best
-    reach = bfs_tree(g, starts, avoid, start_dist, target=v)
+    ids, dist = start_list()
+    reach = bfs_tree(g, ids, avoid, dist, target=v)
+    del ids, dist
     root = reach.root_of(v)
     stem = (path_to(init_tree, root) if init_tree is not None else []) + path_to(reach, v)
     loop = fair_loop(g, np.flatnonzero(fair == fair[v]), banned, v, strg) if kind else []

@@ -26,6 +26,7 @@ from ...memory import give_back
 
 KIND_DTYPE = np.uint16
 NO_LABEL = -1
+GIVE_BACK_EVERY = 4   # blocks of a whole-graph pass between two give_back() calls
 
 
 def uint_for(top: int):
@@ -124,58 +125,67 @@ class ArrayGraph:
     def row_blocks(self, edges_per_block: int = 1 << 18):
         """(first state, last state + 1, first edge, last edge + 1) of consecutive rows with
         about ``edges_per_block`` edges each: whole-graph passes run a block at a time, so
-        their temporaries stay small."""
+        their temporaries stay small.  Every few blocks the freed heap goes back to the
+        system: blocks of varying sizes between small arrays that live on leave holes glibc
+        would not reuse nor return (measured: +28 bytes per state over one pass)."""
         v = 0
+        i = 0
         while v < self.n:
             w = int(np.searchsorted(self.indptr, self.indptr[v] + edges_per_block, "right")) - 1
             w = min(max(w, v + 1), self.n)
             yield v, w, int(self.indptr[v]), int(self.indptr[w])
             v = w
+            i += 1
+            if i % GIVE_BACK_EVERY == 0:
+                give_back()
+
+    def _enabled_rows(self, v0: int, v1: int, e0: int, e1: int, rows=None) -> tuple:
+        """(per state of v0..v1 how many labels its out-edges carry, those labels in state then
+        label order) of one block of rows; with ``rows`` (a bool per state of the block) only
+        of those states (the others count 0)."""
+        L = max(len(self.labels), 1)
+        lab = self.kind_label[self.kind[e0:e1]]
+        keep = lab >= 0
+        if rows is not None:
+            keep &= np.repeat(rows, self.outdeg[v0:v1])
+        key = np.repeat(np.arange(v1 - v0, dtype=np.int64), self.outdeg[v0:v1])[keep]
+        key = unique(key * L + lab[keep])
+        return np.bincount(key // L, minlength=v1 - v0), key % L
 
     def enabled(self) -> tuple:
-        """Labels enabled at each state (an out-edge carries them), compactly: (per state how
-        many, uint8; per (state, label) pair in state then label order the label id, uint16).
-        About 10 bytes per state where (state, label) int32 pairs took 36."""
-        if "enabled" not in self._cache:
-            L = max(len(self.labels), 1)
-            cnt = np.zeros(self.n, uint_for(L))
-            labs = []
-            for v0, v1, e0, e1 in self.row_blocks():
-                lab = self.kind_label[self.kind[e0:e1]]
-                keep = lab >= 0
-                key = np.repeat(np.arange(v1 - v0, dtype=np.int64), self.outdeg[v0:v1])[keep]
-                key = unique(key * L + lab[keep])
-                cnt[v0:v1] = np.bincount(key // L, minlength=v1 - v0)
-                labs.append((key % L).astype(uint_for(L)))
-            self._cache["enabled"] = (cnt, _assemble(labs, uint_for(L)))
-        return self._cache["enabled"]
+        """Labels enabled at each state (an out-edge carries them): (per state how many,
+        uint8; per (state, label) pair in state then label order the label id).  Built on
+        each call (small graphs and tests): the analysis reads :meth:`enabled_blocks`, which
+        derives them from the edges a block at a time rather than keeping ~10 bytes per state."""
+        L = max(len(self.labels), 1)
+        cnt = np.zeros(self.n, uint_for(L))
+        labs = []
+        for v0, v1, e0, e1 in self.row_blocks():
+            c, lab = self._enabled_rows(v0, v1, e0, e1)
+            cnt[v0:v1] = c
+            labs.append(lab.astype(uint_for(L)))
+        return cnt, _assemble(labs, uint_for(L))
 
-    def enabled_blocks(self, pairs_per_block: int = 1 << 18):
-        """(states, labels) of the enabled pairs (see :meth:`enabled`), a block of states at
-        a time, as int32 arrays."""
-        cnt, labs = self.enabled()
-        p0 = 0
-        step = max(1, pairs_per_block // 8)
-        for v0 in range(0, self.n, step):
-            v1 = min(v0 + step, self.n)
-            c = cnt[v0:v1]
-            p1 = p0 + int(c.sum(dtype=np.int64))
-            yield (np.repeat(np.arange(v0, v1, dtype=np.int32), c),
-                   labs[p0:p1].astype(np.int32))
-            p0 = p1
+    def enabled_blocks(self, edges_per_block: int = 1 << 18, rows=None):
+        """(states, labels) of the enabled pairs (see :meth:`enabled`), a block of rows at a
+        time, as int32 arrays.  ``rows(v0, v1)``: which states of a block to list (a bool
+        each), None: all; blocks without any are skipped."""
+        for v0, v1, e0, e1 in self.row_blocks(edges_per_block):
+            r = rows(v0, v1) if rows is not None else None
+            if r is not None and not r.any():
+                continue
+            c, lab = self._enabled_rows(v0, v1, e0, e1, r)
+            yield np.repeat(np.arange(v0, v1, dtype=np.int32), c), lab.astype(np.int32)
 
     def enabled_at(self, nodes: np.ndarray) -> tuple:
         """(states, labels) of the enabled pairs of ``nodes`` (sorted state ids), int32."""
-        cnt, labs = self.enabled()
         nodes = np.asarray(nodes, np.int64)
-        ptr = np.zeros(self.n + 1, np.int64) if len(nodes) else None
-        if ptr is None:
-            return np.empty(0, np.int32), np.empty(0, np.int32)
-        np.cumsum(cnt, out=ptr[1:])
-        lo, c = ptr[nodes], cnt[nodes].astype(np.int64)
-        start = np.repeat(lo - np.concatenate([[0], np.cumsum(c)[:-1]]), c)
-        return (np.repeat(nodes, c).astype(np.int32),
-                labs[start + np.arange(int(c.sum()))].astype(np.int32))
+        L = max(len(self.labels), 1)
+        e, src = self.edges_of(nodes)
+        lab = self.label(e).astype(np.int64)
+        keep = lab >= 0
+        key = unique(src[keep] * L + lab[keep])
+        return (key // L).astype(np.int32), (key % L).astype(np.int32)
 
     def enabled_pairs(self) -> tuple:
         """All (state, label id) enabled pairs, sorted by state then label (int32 arrays;
@@ -190,14 +200,19 @@ class ArrayGraph:
         edge has: scipy 1.16-1.17's strong components never return on a row that names one
         target twice."""
         for v0, v1, e0, e1 in self.row_blocks():
-            idx = np.flatnonzero(sel[e0:e1])
-            key = np.repeat(np.arange(v1 - v0, dtype=np.int64), self.outdeg[v0:v1])[idx]
-            key = key * self.n + self.dst[e0 + idx]
-            order = np.argsort(key, kind="stable")
-            ks = key[order]
-            dup = np.zeros(len(ks), bool)
-            dup[1:] = ks[1:] == ks[:-1]
-            sel[e0 + idx[order[dup]]] = False
+            self.drop_repeats_rows(sel[e0:e1], v0, v1, e0)
+
+    def drop_repeats_rows(self, sel: np.ndarray, v0: int, v1: int, e0: int) -> None:
+        """:meth:`drop_repeats` on the rows v0..v1, whose edges start at e0 (``sel``: a bool
+        per edge of those rows)."""
+        idx = np.flatnonzero(sel)
+        key = np.repeat(np.arange(v1 - v0, dtype=np.int64), self.outdeg[v0:v1])[idx]
+        key = key * self.n + self.dst[e0 + idx]
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        dup = np.zeros(len(ks), bool)
+        dup[1:] = ks[1:] == ks[:-1]
+        sel[idx[order[dup]]] = False
 
     def to_lists(self) -> list:
         """The reference engine's form: id -> [(target, label, k, request)]."""
@@ -219,6 +234,60 @@ class ArrayGraph:
 
     def nbytes(self) -> int:
         return self.indptr.nbytes + self.dst.nbytes + self.kind.nbytes
+
+
+class EdgeBits:
+    """A bool per edge packed 8 to a byte (the liveness refinement's banned edges: a bit per
+    edge where a bool array took 8).  Reads as a bool array: ``bits[e0:e1]`` (a slice) or
+    ``bits[edge indices]``."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.bits = np.zeros((n + 7) // 8, np.uint8)
+
+    @classmethod
+    def packed(cls, n: int, blocks) -> "EdgeBits":
+        """The bits of consecutive bool blocks that together cover edges 0..n in order."""
+        out = cls(n)
+        pos = 0
+        carry = np.zeros(0, bool)
+        for b in blocks:
+            if len(carry):
+                b = np.concatenate([carry, b])
+            whole = len(b) // 8 * 8
+            out.bits[pos // 8:(pos + whole) // 8] = np.packbits(b[:whole])
+            pos += whole
+            carry = b[whole:]
+        if len(carry):
+            out.bits[pos // 8] = np.packbits(carry)[0]
+        return out
+
+    def __len__(self) -> int:
+        return self.n
+
+    def set(self, edges: np.ndarray) -> None:
+        """Set the bits of ``edges`` (edge indices, any order, repeats allowed)."""
+        e = np.asarray(edges, np.int64)
+        if not len(e):
+            return
+        byte = e >> 3
+        mask = (np.uint8(0x80) >> (e & 7).astype(np.uint8)).astype(np.uint8)
+        order = np.argsort(byte, kind="stable")
+        byte, mask = byte[order], mask[order]
+        first = np.flatnonzero(np.concatenate([[True], byte[1:] != byte[:-1]]))
+        self.bits[byte[first]] |= np.bitwise_or.reduceat(mask, first)
+
+    def __getitem__(self, index) -> np.ndarray:
+        if isinstance(index, slice):
+            lo, hi, step = index.indices(self.n)
+            assert step == 1, "EdgeBits reads contiguous slices"
+            if hi <= lo:
+                return np.zeros(0, bool)
+            b0 = lo >> 3
+            out = np.unpackbits(self.bits[b0:(hi + 7) >> 3], count=hi - b0 * 8)
+            return out[lo - b0 * 8:].view(bool)
+        e = np.asarray(index, np.int64)
+        return ((self.bits[e >> 3] >> (7 - (e & 7)).astype(np.uint8)) & 1).view(bool)
 
 
 def from_lists(succ: list, initial) -> ArrayGraph:

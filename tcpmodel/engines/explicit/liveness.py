@@ -62,8 +62,6 @@ def check_liveness(model, ex, prop, fairness: dict, graph, tree, truths):
     a state formula at every state (``truths.StateTruths``).
     Returns (PropertyResult, warnings).
     """
-    import numpy as np
-
     from .fair_arrays import find_lasso, strengths
     system = model.system
     states = ex.states
@@ -77,17 +75,16 @@ def check_liveness(model, ex, prop, fairness: dict, graph, tree, truths):
         lasso = find_lasso(graph, avoid, starts, strg)
     else:
         if prop.kind == "leads_to":
-            q = truths(prop.goal, prop.reads)
-            avoid = ~q
-            starts = np.flatnonzero(p & avoid).astype(np.int32)   # 4 bytes per start
+            avoid = ~truths(prop.goal, prop.reads)
             if not p.any():
                 warnings.append(f"{prop.name}: the premise of leads_to is never reached "
                                 "(the property holds vacuously)")
+            starts = p & avoid   # a bool per state: no array per start during the analysis
         else:  # always eventually
             avoid = ~p
-            starts = np.flatnonzero(avoid).astype(np.int32)
-        lasso = find_lasso(graph, avoid, starts, strg, start_dist=tree.dist[starts],
-                           init_tree=tree)
+            starts = avoid
+        del p
+        lasso = find_lasso(graph, avoid, starts, strg, start_dist=tree.dist, init_tree=tree)
     assumed = ", ".join(f"{k}={v}" for k, v in fairness.items() if v != "none") or "no fairness"
     return _verdict(res, system, states, lasso, assumed, "", warnings)
 

@@ -242,9 +242,14 @@ def _check_live(model, ex, live, res) -> None:
 
     from .fair_arrays import Tree
     from .graph_arrays import from_lists
+    from .spill import SpilledArray, spill_search_arrays
     from .truths import StateTruths
     from ...memory import give_back
     t0 = time.monotonic()
+    if model.system.attacker is None and not any(p.kind == "ltl" for p in live):
+        # keys, parents, action indices: on disk until a lasso needs them (the reference
+        # lists, for LTL and attackers, read every state one at a time: they stay)
+        spill_search_arrays(ex)
     give_back()   # the search's temporaries, before the analysis allocates its own
     graph = ex.graph
     if graph is None:   # the reference engine's lists
@@ -254,7 +259,9 @@ def _check_live(model, ex, live, res) -> None:
     if hasattr(ex.parent, "array"):   # one array each from here on (not a second copy)
         ex.parent, ex.via = ex.parent.array(), ex.via.array()
     # depths from the level bounds: no array per state (start distances are all it serves)
-    tree = Tree(np.asarray(ex.parent, np.int32), np.asarray(ex.via), ex.depth_of())
+    spilled = isinstance(ex.parent, SpilledArray)
+    tree = Tree(ex.parent if spilled else np.asarray(ex.parent, np.int32),
+                ex.via if spilled else np.asarray(ex.via), ex.depth_of())
     truths = StateTruths(model, ex, graph)
     lists = None   # LTL, and systems with an attacker: the reference lists (fair_cycles)
     seen_fairness = set()

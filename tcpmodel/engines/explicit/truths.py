@@ -26,7 +26,7 @@ class StateTruths:
         out = np.empty(self.n, bool)
         if self.tables is not None and not (reads & CHANNEL_CONTENTS):
             truth = _Truth(self.tables, [SimpleNamespace(test=fn, reads=reads)], [])
-            keys = self.ex.states.keys()
+            keys = self.ex.states.visited.keys   # in memory, or spilled (read a chunk at a time)
             for lo in range(0, self.n, CHUNK):
                 hi = min(lo + CHUNK, self.n)
                 out[lo:hi] = truth.state_bits(keys[lo:hi], self.terminal[lo:hi]) & 1
