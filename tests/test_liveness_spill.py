@@ -51,3 +51,20 @@ def test_spilled_array_reads_like_the_array(tmp_path):
     assert len(s) == 1000 and s[5] == 35 and s[-1] == 6993
     assert (s[10:20] == a[10:20]).all() and (s[np.array([3, 999, 0])] == a[[3, 999, 0]]).all()
     assert (np.asarray(s) == a).all() and np.asarray(s, np.int64).dtype == np.int64
+
+
+def test_spilled_files_avoid_a_ram_filesystem(tmp_path, monkeypatch):
+    # a spilled file on tmpfs would still be memory, only outside the resident set
+    mounts = tmp_path / "mounts"
+    mounts.write_text("/dev/vda / ext4 rw 0 0\ntmpfs /tmp tmpfs rw 0 0\n"
+                      "/dev/vdb /var/tmp xfs rw 0 0\n")
+    assert spill._fs_type("/tmp/x", str(mounts)) == "tmpfs"
+    assert spill._fs_type("/tmpx", str(mounts)) == "ext4"
+    assert spill._fs_type("/var/tmp", str(mounts)) == "xfs"
+    real = spill._fs_type
+    monkeypatch.setattr(spill, "_fs_type", lambda path: real(path, str(mounts)))
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(spill.tempfile, "gettempdir", lambda: "/tmp")
+    assert spill.disk_tmpdir() == "/var/tmp"
+    monkeypatch.setenv("TMPDIR", "/tmp")      # the user's explicit choice wins
+    assert spill.disk_tmpdir() is None

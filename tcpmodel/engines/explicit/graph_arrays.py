@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...memory import give_back
+from .spill import disk_tmpdir
 
 KIND_DTYPE = np.uint16
 NO_LABEL = -1
@@ -365,7 +366,7 @@ class EdgeLog:
             self.files[k] = open(path, "ab")
 
     def _spill(self) -> None:
-        self.dir = tempfile.mkdtemp(prefix="tcpmodel-edges-", dir=self.parent_dir)
+        self.dir = tempfile.mkdtemp(prefix="tcpmodel-edges-", dir=self.parent_dir or disk_tmpdir())
         self.files = {k: open(os.path.join(self.dir, k), "wb") for k in self.NAMES}
         for k in self.NAMES:
             for a in self.parts[k]:

@@ -21,6 +21,39 @@ import numpy as np
 
 # explorations with fewer states keep their arrays in memory (a few MB at most)
 SPILL_STATES = 1 << 20
+RAM_FILESYSTEMS = ("tmpfs", "ramfs")
+
+
+def _fs_type(path: str, mounts: str = "/proc/self/mounts") -> str | None:
+    """The type of the filesystem holding ``path`` (the longest mount point above it)."""
+    path = os.path.realpath(path)
+    best, kind = "", None
+    try:
+        with open(mounts) as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) < 3:
+                    continue
+                point = fields[1].replace("\\040", " ")
+                inside = path == point or path.startswith(point.rstrip("/") + "/")
+                if inside and len(point) >= len(best):
+                    best, kind = point, fields[2]
+    except OSError:
+        return None
+    return kind
+
+
+def disk_tmpdir() -> str | None:
+    """Where spilled files go: None (tempfile's choice) unless that is a RAM filesystem
+    (Debian 13 mounts /tmp as tmpfs), where a spilled file would only move memory out of the
+    resident set; then /var/tmp if it is on disk.  An explicit TMPDIR is always obeyed."""
+    if os.environ.get("TMPDIR"):
+        return None
+    if _fs_type(tempfile.gettempdir()) not in RAM_FILESYSTEMS:
+        return None
+    if os.path.isdir("/var/tmp") and _fs_type("/var/tmp") not in RAM_FILESYSTEMS:
+        return "/var/tmp"
+    return None
 
 
 class SpilledArray:
@@ -58,7 +91,7 @@ class SpillDir:
     """A temporary directory of spilled arrays, removed when ``owner`` is freed (or at exit)."""
 
     def __init__(self, owner, parent_dir: str | None = None):
-        self.dir = tempfile.mkdtemp(prefix="tcpmodel-spill-", dir=parent_dir)
+        self.dir = tempfile.mkdtemp(prefix="tcpmodel-spill-", dir=parent_dir or disk_tmpdir())
         weakref.finalize(owner, shutil.rmtree, self.dir, True)
 
     def put(self, name: str, parts, dtype) -> SpilledArray:
