@@ -64,9 +64,27 @@ class Model:
     properties: list   # list[Property]
 
 
+_library: dict = {}   # (path, mtime, size) -> load_library's result: read once per change
+
+
 def load_library() -> tuple[dict, dict, TomlFile]:
-    """The shared property library: (defines, property defs by name, file)."""
-    tf = load_toml(specs_dir() / "properties.toml")
+    """The shared property library: (defines, property defs by name, file), as fresh dicts
+    (loading and building a check asks three times; the file is parsed once per change)."""
+    path = specs_dir() / "properties.toml"
+    try:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None
+    if key not in _library:
+        _library.clear()
+        _library[key] = _read_library(path)
+    defines, props, tf = _library[key]
+    return dict(defines), dict(props), tf
+
+
+def _read_library(path) -> tuple[dict, dict, TomlFile]:
+    tf = load_toml(path)
     check_keys(tf.data, {"define", "property"}, file=tf.path, where="top level")
     defines = {k: parse_text(v, Src(tf.path, tf.key_line(k), "[define]"), k)
                for k, v in tf.data.get("define", {}).items()}
