@@ -227,7 +227,8 @@ def run(model, props, depth: int, *, timeout: float | None = None, enc: Encoding
 def sat_solver(timeout: float | None = None):
     """A one-shot bit-blasting SAT solver: about twice as fast as the incremental SMT core on
     one deep query (measured on time-wait), but it keeps nothing between queries."""
-    s = z3.Then("simplify", "propagate-values", "solve-eqs", "bit-blast", "sat").solver()
+    from .portfolio import TACTICS   # one pipeline, the portfolio's first member's
+    s = z3.Then(*TACTICS["eqs"]).solver()
     if timeout is not None:
         s.set("timeout", max(1, int(timeout * 1000)))
     return s
